@@ -1,0 +1,52 @@
+# ML Engineer's Roadmap: `make book` builds the book, `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+BOOK_HTML := _build/html/index.html
+
+.PHONY: help install book release check lint nbval pytest test clean
+
+help:
+	@echo "make book     install everything and build the HTML book into _build/html"
+	@echo "make test     every check CI runs: lint, course integrity, notebooks, strict book build"
+	@echo "make release  regenerate the student notebooks in notebooks/ from solutions/"
+	@echo "make check    course integrity invariants only"
+
+$(INSTALLED): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(INSTALLED)
+
+book: $(INSTALLED)
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "The book is built: open file://$(CURDIR)/$(BOOK_HTML)"
+
+release: $(INSTALLED)
+	$(BIN)/python -m autograder release
+
+check: $(INSTALLED)
+	$(BIN)/python -m autograder check
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Solution notebooks and every book page with code, run top to bottom by nbval.
+nbval: $(INSTALLED)
+	rm -rf _build/nbval && mkdir -p _build/nbval
+	for page in $$(grep -rl --include='*.md' '{code-cell}' book); do \
+		$(BIN)/jupytext --quiet --to ipynb "$$page" -o "_build/nbval/$$(echo $${page%.md} | tr / _).ipynb" || exit 1; \
+	done
+	$(BIN)/pytest --nbval-lax -p no:cacheprovider -o filterwarnings= solutions _build/nbval
+
+pytest: $(INSTALLED)
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test: lint pytest nbval
+
+clean:
+	rm -rf _build grading

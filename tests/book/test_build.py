@@ -1,5 +1,6 @@
 """The book builds strictly (any error or warning fails it) and the pages work offline."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,32 @@ def test_chapter_page_has_plots_and_downloads_its_notebook(site, chapter):
     downloads = [a["href"] for a in soup.select("a.download") if a["href"].endswith(f"{chapter}.ipynb")]
     assert downloads, f"{name}.html does not offer the {chapter} notebook for download"
     assert (site / name).parent.joinpath(downloads[0]).is_file()
+
+
+BROKEN_PAGES = {
+    "a cell that raises": '```{code-cell} ipython3\nraise ValueError("broken on purpose")\n```\n',
+    "a dangling reference": "See {ref}`a-label-that-does-not-exist`.\n",
+}
+
+
+def build_single_page(folder: Path, body: str) -> subprocess.CompletedProcess:
+    """Build, with the book's own configuration, a one-page book whose page holds ``body``."""
+    shutil.copy(COURSE_ROOT / "_config.yml", folder)
+    shutil.copytree(COURSE_ROOT / "book" / "_ext", folder / "book" / "_ext")
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    header = (COURSE_ROOT / "book" / "index.md").read_text().split("---\n")[1]
+    (folder / "page.md").write_text(f"---\n{header}---\n\n# A page\n\n{body}")
+    command = [JUPYTER_BOOK, "build", str(folder), "--builder", "html", "-W", "-n", "--keep-going"]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_single_page_build_passes_when_the_page_is_sound(tmp_path):
+    result = build_single_page(tmp_path, '```{code-cell} ipython3\nprint("fine")\n```\n')
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("fault", BROKEN_PAGES)
+def test_strict_build_fails_on_a_broken_page(tmp_path, fault):
+    """The book's own configuration turns an error or a warning on any page into a failed build."""
+    result = build_single_page(tmp_path, BROKEN_PAGES[fault])
+    assert result.returncode != 0, f"the build passed despite {fault}"

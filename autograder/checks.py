@@ -38,6 +38,18 @@ def check_close(actual, expected, name: str, *, rtol: float = 1e-7, atol: float 
     raise AssertionError(f"{message} {hint}".strip())
 
 
+def check_at_least(actual: float, minimum: float, name: str, *, hint: str = "") -> None:
+    """Fail unless the number ``actual`` (an accuracy, a speed-up) reaches ``minimum``."""
+    if not np.isfinite(actual) or actual < minimum:
+        raise AssertionError(f"{name} is {actual:.6g}; it should be at least {minimum:.6g}. {hint}".strip())
+
+
+def check_at_most(actual: float, maximum: float, name: str, *, hint: str = "") -> None:
+    """Fail unless the number ``actual`` (an error, a loss) stays at or below ``maximum``."""
+    if not np.isfinite(actual) or actual > maximum:
+        raise AssertionError(f"{name} is {actual:.6g}; it should be at most {maximum:.6g}. {hint}".strip())
+
+
 def numerical_gradient(f: Callable[[np.ndarray], float], w: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Central finite-difference gradient of the scalar function ``f`` at ``w``."""
     w = np.asarray(w, dtype=float)

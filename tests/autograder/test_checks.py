@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from autograder.checks import check_close, check_finite, check_gradient, check_shape, numerical_gradient, relative_error
+from autograder.checks import (
+    check_at_least,
+    check_at_most,
+    check_close,
+    check_finite,
+    check_gradient,
+    check_shape,
+    numerical_gradient,
+    relative_error,
+)
 
 
 def test_check_close_accepts_values_within_tolerance():
@@ -50,3 +59,14 @@ def test_check_gradient_passes_the_true_gradient_and_fails_a_wrong_one():
 
 def test_relative_error_is_zero_for_equal_zero_arrays():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+
+
+def test_check_at_least_and_at_most_explain_the_bound():
+    check_at_least(0.96, 0.95, "test accuracy")
+    check_at_most(0.01, 0.05, "error")
+    with pytest.raises(AssertionError, match="test accuracy is 0.9; it should be at least 0.95. Train longer."):
+        check_at_least(0.9, 0.95, "test accuracy", hint="Train longer.")
+    with pytest.raises(AssertionError, match="error is 0.2; it should be at most 0.05"):
+        check_at_most(0.2, 0.05, "error")
+    with pytest.raises(AssertionError, match="loss is nan"):
+        check_at_most(float("nan"), 1.0, "loss")

@@ -41,7 +41,7 @@ nbval: $(INSTALLED)
 	for page in $$(grep -rl --include='*.md' '{code-cell}' book); do \
 		$(BIN)/jupytext --quiet --to ipynb "$$page" -o "_build/nbval/$$(echo $${page%.md} | tr / _).ipynb" || exit 1; \
 	done
-	$(BIN)/pytest --nbval-lax -p no:cacheprovider -o filterwarnings= solutions _build/nbval
+	$(BIN)/pytest --nbval-lax --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= solutions _build/nbval
 
 pytest: $(INSTALLED)
 	$(BIN)/pytest -n 2 --dist loadfile

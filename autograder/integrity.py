@@ -32,6 +32,7 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 SOLUTION_STUDENT = "solution"
 RELEASE_STUDENT = "unmodified_release"
 PAGE_SUFFIXES = (".md", ".ipynb")
+EXECUTION_TIMEOUT_SECONDS = 600  # per cell: a chapter is sized for seconds, so this only stops a hang
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,13 @@ def check_solution_executes(chapter: str, course_root: Path, output_dir: Path) -
     output = output_dir / f"{chapter}.executed.ipynb"
     try:
         papermill.execute_notebook(
-            source, output, cwd=source.parent, kernel_name="python3", progress_bar=False, log_output=False
+            source,
+            output,
+            cwd=source.parent,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=EXECUTION_TIMEOUT_SECONDS,
         )
     except papermill.PapermillExecutionError as error:
         return [Problem(chapter, "execution", f"cell {error.cell_index} raised {error.ename}: {error.evalue}")]

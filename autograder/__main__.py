@@ -22,6 +22,7 @@ def chapter_problems(chapter: str, scratch: Path) -> list[integrity.Problem]:
     scores = integrity.autograde_solution_and_release(chapter, COURSE_ROOT, workspace)
     return [
         *integrity.check_cell_metadata(chapter, COURSE_ROOT),
+        *integrity.check_test_messages(chapter, COURSE_ROOT),
         *integrity.check_no_leaks(chapter, COURSE_ROOT),
         *integrity.check_release_current(chapter, COURSE_ROOT, workspace),
         *integrity.check_solution_full_marks(chapter, scores),

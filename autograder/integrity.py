@@ -103,6 +103,24 @@ def check_cell_metadata(chapter: str, course_root: Path) -> list[Problem]:
     return problems
 
 
+def check_test_messages(chapter: str, course_root: Path) -> list[Problem]:
+    """Every assert in a test cell carries a message, so a failing test tells the student what is wrong."""
+    notebook = nbformat.read(solution_notebook(chapter, course_root), as_version=4)
+    problems = []
+    for cell in filter(is_autograded_test, notebook.cells):
+        grade_id = cell.metadata["nbgrader"].get("grade_id")
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue  # reported by check_cell_metadata
+        problems += [
+            Problem(chapter, "test message", f"{grade_id} line {node.lineno}: assert without a message for the student")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assert) and node.msg is None
+        ]
+    return problems
+
+
 def protected_lines(notebook) -> set[str]:
     """Meaningful lines that appear only inside solution or hidden-test regions."""
     inside, outside = set(), set()

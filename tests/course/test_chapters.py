@@ -36,6 +36,12 @@ def test_graded_cells_have_points_ids_and_docstrings(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_assert_in_a_test_cell_explains_itself(chapter):
+    problems = integrity.check_test_messages(chapter, COURSE_ROOT)
+    assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_release_leaks_no_solution_or_hidden_test(chapter):
     problems = integrity.check_no_leaks(chapter, COURSE_ROOT)
     assert not problems, report(problems)

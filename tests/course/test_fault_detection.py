@@ -37,6 +37,7 @@ def all_problems(course: Path, tmp_path: Path) -> list[integrity.Problem]:
     return [
         *integrity.check_toc(course),
         *integrity.check_cell_metadata(CHAPTER, course),
+        *integrity.check_test_messages(CHAPTER, course),
         *integrity.check_no_leaks(CHAPTER, course),
         *integrity.check_release_current(CHAPTER, course, workspace),
         *integrity.check_solution_full_marks(CHAPTER, scores),
@@ -138,6 +139,13 @@ def test_bad_cell_metadata_is_caught(fixture_course, grade_id, source, changes, 
     edit_metadata(path, grade_id, changes)
     problems = integrity.check_cell_metadata(CHAPTER, fixture_course)
     assert len(problems) == 1 and expected in problems[0].message, problems
+
+
+def test_assert_without_a_message_is_caught(fixture_course):
+    path = solution_notebook(CHAPTER, fixture_course)
+    edit_cell(path, "test_add", lambda s: s.replace(', "add(-1.5, 1.5) should be 0"', ""))
+    problems = integrity.check_test_messages(CHAPTER, fixture_course)
+    assert [p.message for p in problems] == ["test_add line 4: assert without a message for the student"]
 
 
 def test_chapter_without_tests_is_caught(fixture_course):

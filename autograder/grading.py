@@ -10,12 +10,13 @@ cannot corrupt it.
 """
 
 import asyncio
+import json
 import shutil
 import tempfile
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from autograder.course import COURSE_ROOT, RELEASE_DIR, SUBMITTED_DIR, solution_
 from autograder.sandbox import SandboxKernelManager, sandbox_environment
 
 AUTOGRADED_DIR = "grading/autograded"
+RESULT_FILE = "result.json"
 GUARD_SETUP = (
     "import autograder.guard as __autograder_guard\n__autograder_guard.take_snapshot()\ndel __autograder_guard"
 )
@@ -168,7 +170,6 @@ async def guard_passes(client: NotebookClient, cell: NotebookNode) -> bool:
     reply = await run_unrecorded(client, GUARD_VERIFY)
     if reply["status"] == "error":
         cell.outputs = [error_output(reply["ename"], reply["evalue"])]
-        cell.execution_count = -1
     return reply["status"] != "error"
 
 
@@ -196,12 +197,7 @@ def grade_submission(chapter: str, student: str, course_root: Path, limits: Limi
     try:
         submission = nbformat.read(submitted, as_version=4)
     except Exception as error:  # any unreadable file is the student's problem, not the batch's
-        result.status, result.reason = "failed", f"the submission is not a readable notebook ({error})"
-        result.grades = [
-            CellGrade(grade_id(c), 0.0, float(c.metadata["nbgrader"]["points"]), result.reason)
-            for c in filter(is_autograded_test, source.cells)
-        ]
-        return result
+        return failed_result(chapter, student, course_root, f"the submission is not a readable notebook ({error})")
     notebook = assemble(source, submission)
     with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as scratch:
         workdir = Path(scratch)
@@ -223,11 +219,32 @@ def copy_chapter_files(release: Path, workdir: Path) -> None:
             shutil.copy2(path, workdir / path.name)
 
 
+def autograded_folder(course_root: Path, student: str, chapter: str) -> Path:
+    return course_root / AUTOGRADED_DIR / student / chapter
+
+
 def write_autograded(notebook: NotebookNode, course_root: Path, student: str, chapter: str) -> Path:
-    target = course_root / AUTOGRADED_DIR / student / chapter / f"{chapter}.ipynb"
+    target = autograded_folder(course_root, student, chapter) / f"{chapter}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, target)
     return target
+
+
+def save_result(result: SubmissionResult, course_root: Path) -> None:
+    """Keep the grading outcome beside the autograded notebook, for feedback and reports."""
+    folder = autograded_folder(course_root, result.student, result.chapter)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RESULT_FILE).write_text(json.dumps(asdict(result), indent=1))
+
+
+def load_result(course_root: Path, student: str, chapter: str) -> SubmissionResult:
+    data = json.loads((autograded_folder(course_root, student, chapter) / RESULT_FILE).read_text())
+    return SubmissionResult(**{**data, "grades": [CellGrade(**grade) for grade in data["grades"]]})
+
+
+def graded_students(chapter: str, course_root: Path) -> list[str]:
+    root = course_root / AUTOGRADED_DIR
+    return sorted(p.name for p in root.iterdir() if (p / chapter / RESULT_FILE).is_file()) if root.is_dir() else []
 
 
 def submission_timestamp(course_root: Path, student: str, chapter: str) -> str | None:
@@ -260,18 +277,38 @@ def collected_students(chapter: str, course_root: Path) -> list[str]:
     )
 
 
+def failed_result(chapter: str, student: str, course_root: Path, reason: str) -> SubmissionResult:
+    """Zero on every test, with the reason: for submissions the grader itself could not handle."""
+    source = nbformat.read(solution_notebook(chapter, course_root), as_version=4)
+    grades = [
+        CellGrade(grade_id(cell), 0.0, float(cell.metadata["nbgrader"]["points"]), reason)
+        for cell in filter(is_autograded_test, source.cells)
+    ]
+    return SubmissionResult(student, chapter, grades, "failed", reason)
+
+
 def grade_chapter(
     chapter: str, course_root: Path = COURSE_ROOT, jobs: int = 2, limits: Limits = Limits(), progress=None
 ):
-    """Grade every collected submission of ``chapter`` with ``jobs`` parallel workers; return the results."""
+    """Grade every collected submission of ``chapter`` with ``jobs`` parallel workers; return the results.
+
+    Each result is written to the gradebook by this process as soon as its worker finishes.
+    """
     students = collected_students(chapter, course_root)
     results = []
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(grade_submission, chapter, student, course_root, limits) for student in students]
-        for future in futures:
-            result = future.result()
+        futures = {
+            pool.submit(grade_submission, chapter, student, course_root, limits): student for student in students
+        }
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as error:  # a worker that died must not stop the batch
+                reason = f"the grading worker failed: {type(error).__name__}: {error}"
+                result = failed_result(chapter, futures[future], course_root, reason)
+            save_result(result, course_root)
             record(result, course_root)
             results.append(result)
             if progress is not None:
                 progress(result)
-    return results
+    return sorted(results, key=lambda result: result.student)

@@ -3,16 +3,22 @@
 The submissions are made here from the real chapter 1.1 notebooks and graded in one parallel batch.
 """
 
+import contextlib
+import html
+import io
 import shutil
 import socket
 import threading
 
 import nbformat
+import pandas
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.course import COURSE_ROOT, SOURCE_DIR, SUBMITTED_DIR, release, release_notebook, solution_notebook
-from autograder.grading import Limits, assemble, grade_chapter
+from autograder.__main__ import main
+from autograder.course import COURSE_ROOT, SOURCE_DIR, release, release_notebook, solution_notebook
+from autograder.feedback import HIDDEN_TESTS, feedback_notebook
+from autograder.grading import assemble, load_result
 
 CHAPTER = "linear_regression"
 FULL = 18.0
@@ -122,19 +128,26 @@ def submissions(server_port: int) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Every submission above graded in one batch of two parallel workers, and the gradebook it wrote."""
-    course = tmp_path_factory.mktemp("course")
+    """Every submission above collected, graded (two at once), given feedback, exported and reported, via the CLI."""
+    course, inbox = tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("inbox")
     shutil.copytree(COURSE_ROOT / SOURCE_DIR / CHAPTER, course / SOURCE_DIR / CHAPTER)
     release(CHAPTER, course)
     server = ListeningServer()
     for student, notebook in submissions(server.port).items():
-        target = course / SUBMITTED_DIR / student / CHAPTER / f"{CHAPTER}.ipynb"
-        target.parent.mkdir(parents=True)
-        nbformat.write(notebook, target)
-    limits = Limits(cell_timeout=10, wall_seconds=120, memory_mb=2048)
-    results = {result.student: result for result in grade_chapter(CHAPTER, course, jobs=2, limits=limits)}
+        nbformat.write(notebook, inbox / f"{student}.ipynb")
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        for command in (
+            ["collect", CHAPTER, str(inbox)],
+            ["grade", CHAPTER, "--jobs", "2", "--cell-timeout", "10", "--time-limit", "120"],
+            ["feedback", CHAPTER],
+            ["export", "--output", "grades.csv"],
+            ["report", CHAPTER],
+        ):
+            assert main(["--course", str(course), *command]) == 0, output.getvalue()
     server.close()
-    return course, results, server
+    results = {student: load_result(course, student, CHAPTER) for student in submissions(0)}
+    return course, results, server, output.getvalue()
 
 
 def scores(result) -> dict:
@@ -146,8 +159,11 @@ def reasons(result) -> str:
 
 
 def test_the_whole_batch_is_graded(graded):
-    _, results, _ = graded
+    _, results, _, output = graded
     assert sorted(results) == sorted(submissions(0))
+    assert "collected 14 submissions, rejected 0" in output
+    assert "graded 14 submissions of linear_regression (5 with full marks)" in output
+    assert "1 timed out, 1 crashed" in output
 
 
 def test_correct_submission_gets_full_marks(graded):
@@ -216,7 +232,7 @@ def test_rebound_helper_names_are_restored_before_each_test(graded):
 
 
 def test_solution_and_gradebook_are_not_readable_from_a_submission(graded):
-    course, results, _ = graded
+    course, results, _, _ = graded
     assert results["reads_solution"].score == FULL
     autograded = (course / "grading/autograded/reads_solution" / CHAPTER / f"{CHAPTER}.ipynb").read_text()
     assert "FileNotFoundError" in autograded
@@ -226,13 +242,13 @@ def test_solution_and_gradebook_are_not_readable_from_a_submission(graded):
 
 
 def test_network_is_unreachable_from_a_submission(graded):
-    _, results, server = graded
+    _, results, server, _ = graded
     assert server.connections == 0, "the submission reached a server on the grading machine"
     assert results["opens_network"].score == FULL
 
 
 def test_grades_are_in_the_gradebook(graded):
-    course, results, _ = graded
+    course, results, _, _ = graded
     with Gradebook(f"sqlite:///{course / 'grading' / 'gradebook.db'}") as gradebook:
         recorded = {s.student.id: s.score for s in gradebook.assignment_submissions(CHAPTER)}
     assert recorded == {student: result.score for student, result in results.items()}
@@ -249,3 +265,35 @@ def test_assembled_notebook_takes_tests_from_the_source_and_answers_from_the_stu
     assert "NotImplementedError" in by_id["predict"].source
     assert sum(c.source == "helper = 1" for c in assembled.cells) == 1
     assert len(assembled.cells) == len(source.cells) + 1
+
+
+def hidden_test_lines() -> set[str]:
+    source = nbformat.read(solution_notebook(CHAPTER), as_version=4)
+    regions = [match.group(0) for cell in source.cells for match in HIDDEN_TESTS.finditer(cell.source)]
+    lines = {line.strip() for region in regions for line in region.splitlines()}
+    return {line for line in lines if len(line) > 12 and "HIDDEN TESTS" not in line}
+
+
+@pytest.mark.parametrize("student", ["correct", "partial", "loops_forever", "patches_numpy"])
+def test_feedback_never_shows_hidden_test_code(graded, student):
+    course, results, _, _ = graded
+    shown = nbformat.writes(feedback_notebook(results[student], course))
+    assert hidden_test_lines(), "the chapter has no hidden tests to look for"
+    leaked = [line for line in hidden_test_lines() if line in shown]
+    assert not leaked, f"feedback for {student} shows hidden test code: {leaked[:3]}"
+
+
+def test_feedback_page_gives_the_score_and_the_reason_for_each_lost_point(graded):
+    course = graded[0]
+    page = html.unescape((course / "grading/feedback/loops_forever" / CHAPTER / f"{CHAPTER}.html").read_text())
+    assert "Score: 13 / 18" in page
+    assert "ran longer than 10 s" in page
+    assert "not run: grading stopped before this cell" in page
+    assert "Check that predict returns X @ w + b" in page
+
+
+def test_export_has_one_row_per_student_with_its_total(graded):
+    course, results, _, _ = graded
+    table = pandas.read_csv(course / "grades.csv")
+    assert dict(zip(table["student"], table["total"], strict=True)) == {s: r.score for s, r in results.items()}
+    assert (course / "grading/reports" / f"{CHAPTER}_report.md").is_file()

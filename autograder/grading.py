@@ -40,6 +40,26 @@ GUARD_SETUP = (
 GUARD_VERIFY = "__import__('autograder.guard').guard.verify()"
 
 
+MAX_OUTPUT_CHARS = 1_000_000  # per cell: enough for any honest output, bounded for a print loop
+
+
+class BoundedOutputClient(NotebookClient):
+    """Keeps at most MAX_OUTPUT_CHARS of output per cell, so a print loop cannot fill the grader's memory."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.output_chars: dict[int, int] = {}
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = self.output_chars.get(cell_index, 0)
+        self.output_chars[cell_index] = used + len(str(msg["content"]))
+        if self.output_chars[cell_index] <= MAX_OUTPUT_CHARS:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= MAX_OUTPUT_CHARS:
+            outs.append(new_output("stream", name="stdout", text="\n[output cut: more than 1,000,000 characters]\n"))
+        return None
+
+
 @dataclass(frozen=True)
 class Limits:
     cell_timeout: int = 60
@@ -121,7 +141,7 @@ def error_output(name: str, message: str) -> NotebookNode:
 async def run_cells(notebook: NotebookNode, workdir: Path, limits: Limits) -> tuple[str, str | None]:
     """Execute the notebook cell by cell in the sandbox; return (status, reason) for the run."""
     manager = SandboxKernelManager(workdir, limits.memory_mb)
-    client = NotebookClient(
+    client = BoundedOutputClient(
         notebook,
         km=manager,
         timeout=limits.cell_timeout,

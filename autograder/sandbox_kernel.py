@@ -11,6 +11,14 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def silence_launcher_output() -> None:
+    """Send the kernel's start-up banner to /dev/null: output of student code still reaches the grader."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def main(argv: list[str]) -> None:
     memory = next(arg for arg in argv if arg.startswith("--memory-mb="))
     limit_memory(int(memory.split("=", 1)[1]))
@@ -18,6 +26,7 @@ def main(argv: list[str]) -> None:
     # In the sandbox's PID namespace the parent looks like init; bwrap --die-with-parent ends the kernel instead.
     os.environ.pop("JPY_PARENT_PID", None)
     sys.argv = [sys.argv[0], *(arg for arg in argv if arg != memory)]
+    silence_launcher_output()
     from ipykernel.kernelapp import launch_new_instance
 
     launch_new_instance()

@@ -120,6 +120,11 @@ def submissions(server_port: int) -> dict:
             solution,
             prepend=f"print(open({str(secret)!r}).read()[:200])\nprint(open('grading/gradebook.db', 'rb').read(16))",
         ),
+        "floods_output": notebook_with(solution, prepend="print('x' * 5_000_000)"),
+        "removes_guard": notebook_with(
+            stub,
+            prepend="import sys, numpy\ndel sys.modules['autograder.guard']\nnumpy.allclose = lambda *a, **k: True",
+        ),
         "opens_network": notebook_with(
             solution, prepend=f"import socket\nsocket.create_connection(('127.0.0.1', {server_port}), timeout=3)"
         ),
@@ -161,8 +166,8 @@ def reasons(result) -> str:
 def test_the_whole_batch_is_graded(graded):
     _, results, _, output = graded
     assert sorted(results) == sorted(submissions(0))
-    assert "collected 14 submissions, rejected 0" in output
-    assert "graded 14 submissions of linear_regression (5 with full marks)" in output
+    assert "collected 16 submissions, rejected 0" in output
+    assert "graded 16 submissions of linear_regression (6 with full marks)" in output
     assert "1 timed out, 1 crashed" in output
 
 
@@ -223,6 +228,20 @@ def test_monkeypatching_is_detected_and_scores_nothing(graded, student, names):
     assert result.score == 0.0, scores(result)
     assert all(g.reason.startswith("TamperingDetected") for g in result.grades), reasons(result)
     assert names.split(",")[0] in result.grades[0].reason
+
+
+def test_removing_the_tamper_check_is_itself_detected(graded):
+    result = graded[1]["removes_guard"]
+    assert result.score == 0.0
+    assert "removed the grader's record" in result.grades[0].reason, reasons(result)
+
+
+def test_output_flood_is_cut_and_costs_nothing(graded):
+    course, results, _, _ = graded
+    assert results["floods_output"].score == FULL, reasons(results["floods_output"])
+    autograded = course / "grading/autograded/floods_output" / CHAPTER / f"{CHAPTER}.ipynb"
+    assert autograded.stat().st_size < 1_500_000
+    assert "[output cut: more than 1,000,000 characters]" in autograded.read_text()
 
 
 def test_rebound_helper_names_are_restored_before_each_test(graded):

@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 
-.PHONY: help install system-packages book release check lint nbval pytest test clean
+.PHONY: help install system-packages book release check sentiment-model lint nbval pytest test clean
 
 help:
 	@echo "make book     install everything and build the HTML book into _build/html"
 	@echo "make test     every check CI runs: lint, course integrity, notebooks, strict book build"
 	@echo "make release  regenerate the student notebooks in notebooks/ from solutions/"
 	@echo "make check    course integrity invariants only"
+	@echo "make sentiment-model  retrain the sentiment classifier artifact that Part 3 serves"
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,10 @@ release: $(INSTALLED)
 
 check: $(INSTALLED)
 	$(BIN)/python -m autograder check
+
+# Retrain the Part 2 sentiment classifier and rewrite its artifact in deploy/sentiment/artifact/.
+sentiment-model: $(INSTALLED)
+	$(BIN)/python -m sentiment.train
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -107,10 +107,10 @@ def test_a_zip_with_one_notebook_anywhere_inside_is_collected_with_the_member_da
     origin = put_zip(
         inbox / "Bob.zip",
         {
-            "work/week 2/My Regression.ipynb": notebook_bytes("bob"),
-            "work/data.csv": b"x,y\n1,2\n",
-            "__MACOSX/work/week 2/._My Regression.ipynb": b"\x00\x05\x16\x07",
-            "work/.ipynb_checkpoints/My Regression-checkpoint.ipynb": notebook_bytes("checkpoint"),
+            "homework/week 2/My Regression.ipynb": notebook_bytes("bob"),
+            "homework/data.csv": b"x,y\n1,2\n",
+            "__MACOSX/homework/week 2/._My Regression.ipynb": b"\x00\x05\x16\x07",
+            "homework/.ipynb_checkpoints/My Regression-checkpoint.ipynb": notebook_bytes("checkpoint"),
         },
     )
 

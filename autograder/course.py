@@ -10,6 +10,7 @@ NBGRADER_CONFIG = Path(__file__).resolve().parent / "nbgrader_config"
 SOURCE_DIR = "solutions"
 RELEASE_DIR = "notebooks"
 SUBMITTED_DIR = "grading/submitted"
+GRADEBOOK = "grading/gradebook.db"
 
 
 def chapters(course_root: Path = COURSE_ROOT) -> list[str]:
@@ -26,6 +27,21 @@ def release_notebook(chapter: str, course_root: Path = COURSE_ROOT) -> Path:
     return course_root / RELEASE_DIR / chapter / f"{chapter}.ipynb"
 
 
+def gradebook_path(course_root: Path = COURSE_ROOT) -> Path:
+    return Path(course_root) / GRADEBOOK
+
+
+def gradebook_url(course_root: Path = COURSE_ROOT) -> str:
+    """The nbgrader database URL of the course at ``course_root``."""
+    return f"sqlite:///{gradebook_path(course_root)}"
+
+
+def is_autograded_test(cell) -> bool:
+    """A locked test cell that earns points (graded, not a solution cell)."""
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
 def run_nbgrader(command: str, *args: str, course_root: Path = COURSE_ROOT) -> subprocess.CompletedProcess:
     """Run an nbgrader subcommand with the course configuration on ``course_root``; raise on failure."""
     cmd = [
@@ -36,7 +52,7 @@ def run_nbgrader(command: str, *args: str, course_root: Path = COURSE_ROOT) -> s
         *args,
         f"--NbGrader.config_file={NBGRADER_CONFIG}",
         f"--CourseDirectory.root={course_root}",
-        f"--CourseDirectory.db_url=sqlite:///{course_root / 'grading' / 'gradebook.db'}",
+        f"--CourseDirectory.db_url={gradebook_url(course_root)}",
     ]
     (course_root / "grading").mkdir(exist_ok=True)
     # nbgrader runs the `alembic` command of its own environment, so that environment's bin/ goes first.

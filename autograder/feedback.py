@@ -8,7 +8,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_output
 
-from autograder.grading import AUTOGRADED_DIR, SubmissionResult, is_autograded_test
+from autograder.course import is_autograded_test
+from autograder.grading import AUTOGRADED_DIR, SubmissionResult
 
 FEEDBACK_DIR = "grading/feedback"
 HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.DOTALL)

@@ -26,10 +26,17 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.api import Gradebook
-from nbgrader.utils import determine_grade, is_grade, is_locked, is_solution
+from nbgrader.utils import determine_grade, is_locked, is_solution
 from sqlalchemy.exc import SAWarning
 
-from autograder.course import COURSE_ROOT, RELEASE_DIR, SUBMITTED_DIR, solution_notebook
+from autograder.course import (
+    COURSE_ROOT,
+    RELEASE_DIR,
+    SUBMITTED_DIR,
+    gradebook_url,
+    is_autograded_test,
+    solution_notebook,
+)
 from autograder.sandbox import SandboxKernelManager, sandbox_environment
 
 AUTOGRADED_DIR = "grading/autograded"
@@ -100,10 +107,6 @@ def grade_id(cell) -> str | None:
 def cell_key(cell) -> str | None:
     """What identifies a cell across the source and a submission: its grade_id, else its cell id."""
     return grade_id(cell) or cell.get("id")
-
-
-def is_autograded_test(cell) -> bool:
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 def assemble(source: NotebookNode, submission: NotebookNode) -> NotebookNode:
@@ -276,7 +279,7 @@ def submission_timestamp(course_root: Path, student: str, chapter: str) -> str |
 def record(result: SubmissionResult, course_root: Path) -> None:
     """Write one submission's grades to the gradebook (called from the parent process only)."""
     timestamp = submission_timestamp(course_root, result.student, result.chapter)
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course_root / 'grading' / 'gradebook.db'}") as gradebook:
+    with warnings.catch_warnings(), Gradebook(gradebook_url(course_root)) as gradebook:
         # nbgrader's own submission code trips SQLAlchemy's autoflush warnings; they do not affect the data.
         warnings.simplefilter("ignore", SAWarning)
         gradebook.update_or_create_student(result.student)

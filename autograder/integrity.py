@@ -20,6 +20,8 @@ from autograder.course import (
     SOURCE_DIR,
     SUBMITTED_DIR,
     chapters,
+    gradebook_url,
+    is_autograded_test,
     release,
     release_notebook,
     run_nbgrader,
@@ -48,11 +50,6 @@ class Problem:
 def nbgrader_cells(notebook) -> list:
     """Cells that carry nbgrader metadata."""
     return [cell for cell in notebook.cells if "nbgrader" in cell.metadata]
-
-
-def is_autograded_test(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
 
 
 def docstring_problem(source: str) -> str | None:
@@ -200,7 +197,7 @@ def autograde_solution_and_release(chapter: str, course_root: Path, workspace: P
         shutil.copytree(source, workspace / SUBMITTED_DIR / student / chapter, dirs_exist_ok=True)
     run_nbgrader("autograde", chapter, "--create", "--force", course_root=workspace)
     scores = {}
-    with Gradebook(f"sqlite:///{workspace / 'grading' / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(workspace)) as gradebook:
         for student in (SOLUTION_STUDENT, RELEASE_STUDENT):
             submission = gradebook.find_submission_notebook(chapter, chapter, student)
             scores[student] = {

@@ -12,7 +12,7 @@ c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.submitted_directory = "grading/submitted"
 c.CourseDirectory.autograded_directory = "grading/autograded"
 c.CourseDirectory.feedback_directory = "grading/feedback"
-c.CourseDirectory.db_url = f"sqlite:///{course_root / 'grading' / 'gradebook.db'}"
+c.CourseDirectory.db_url = f"sqlite:///{course_root / 'grading' / 'gradebook.db'}"  # as autograder.course.GRADEBOOK
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.md", ".DS_Store"]
 
 c.ClearSolutions.code_stub = {

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.course import release_notebook, solution_notebook
+from autograder.course import gradebook_path, release_notebook, solution_notebook
 
 ID_COLUMNS = ("student", "chapter", "submitted")
 TOTAL_COLUMNS = ("total", "max_total")
@@ -58,10 +58,6 @@ class Report:
     markdown: Path
     scores_plot: Path
     pass_rates_plot: Path
-
-
-def gradebook_path(course_root: Path) -> Path:
-    return Path(course_root) / "grading" / "gradebook.db"
 
 
 def notebook_order(course_root: Path, chapter: str) -> dict[str, int]:

@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
+PORT ?= 8001
 
-.PHONY: help install system-packages book release check sentiment-model lint nbval pytest test clean
+.PHONY: help install system-packages book release check sentiment-model serve-classifier lint nbval pytest test clean
 
 help:
 	@echo "make book     install everything and build the HTML book into _build/html"
@@ -13,6 +14,7 @@ help:
 	@echo "make release  regenerate the student notebooks in notebooks/ from solutions/"
 	@echo "make check    course integrity invariants only"
 	@echo "make sentiment-model  retrain the sentiment classifier artifact that Part 3 serves"
+	@echo "make serve-classifier  serve the sentiment classifier on 127.0.0.1:$$PORT (default 8001)"
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,10 @@ check: $(INSTALLED)
 # Retrain the Part 2 sentiment classifier and rewrite its artifact in deploy/sentiment/artifact/.
 sentiment-model: $(INSTALLED)
 	$(BIN)/python -m sentiment.train
+
+# Serve the sentiment classifier (Part 3) on 127.0.0.1; SENTIMENT_* variables configure it (see deploy/sentiment).
+serve-classifier: $(INSTALLED)
+	SENTIMENT_PORT=$(PORT) $(BIN)/python -m sentiment.serve
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 PORT ?= 8001
 
-.PHONY: help install system-packages book release check sentiment-model serve-classifier lint nbval pytest test clean
+.PHONY: help install system-packages book release check sentiment-model serve-classifier classifier-image lint nbval pytest test clean
 
 help:
 	@echo "make book     install everything and build the HTML book into _build/html"
@@ -15,6 +15,7 @@ help:
 	@echo "make check    course integrity invariants only"
 	@echo "make sentiment-model  retrain the sentiment classifier artifact that Part 3 serves"
 	@echo "make serve-classifier  serve the sentiment classifier on 127.0.0.1:$$PORT (default 8001)"
+	@echo "make classifier-image  build the classifier's container image with podman"
 
 $(INSTALLED): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,16 +25,28 @@ $(INSTALLED): requirements.txt pyproject.toml
 
 install: $(INSTALLED)
 
-# Grading runs student code under bubblewrap; install it from the system's packages when missing.
+# Debian packages the tests need: bubblewrap (grading runs student code under it) and podman with what it needs
+# to build and run the course's container images without a Docker engine (debootstrap makes their base image).
+SYSTEM_PACKAGES ?= bubblewrap podman runc iptables netavark aardvark-dns catatonit conmon uidmap fuse-overlayfs \
+	slirp4netns debootstrap
+
+# Install the missing ones (as root, with apt-get); otherwise say which are missing.
 system-packages:
-	@command -v bwrap >/dev/null || { \
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -q && apt-get install -y -q bubblewrap; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 		else \
-			echo "Grading needs bubblewrap: run 'sudo apt-get install bubblewrap' (or your system's equivalent)." >&2; \
+			echo "The tests need these system packages:" $$missing >&2; \
+			echo "run 'sudo apt-get install --no-install-recommends" $$missing"' (or your system's equivalent)." >&2; \
 			exit 1; \
 		fi; \
-	}
+	fi
+
+# Build the classifier's container image with podman (its base image first, from Debian's packages).
+classifier-image: system-packages
+	deploy/containers/build-base-image.sh
+	deploy/containers/build-classifier-image.sh
 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going

@@ -2,8 +2,10 @@
 
 The kernel runs under bubblewrap (``bwrap``): the whole file system is read-only, the course
 folder (solutions, gradebook, other submissions) and ``/tmp`` are hidden behind empty
-``tmpfs`` mounts, only the Python environment and the submission's own work folder are
-mounted back, and the network namespace is new and empty. The kernel talks to the grader over
+``tmpfs`` mounts, only the Python environment, the course's public folders that notebooks
+import and read (``PUBLIC_FOLDERS``: the ``sentiment`` package and its artifact in ``deploy/``,
+the datasets in ``data/``), read-only, and the submission's own work folder are mounted back,
+and the network namespace is new and empty. The kernel talks to the grader over
 Unix sockets in the work folder (the ``ipc`` transport), which need no network.
 """
 
@@ -17,6 +19,7 @@ from jupyter_client.manager import AsyncKernelManager
 from autograder.course import COURSE_ROOT
 
 BWRAP = "bwrap"
+PUBLIC_FOLDERS = ("deploy", "data")  # what a student's notebook may import and read from the course
 
 
 class SandboxUnavailable(RuntimeError):
@@ -41,7 +44,8 @@ def python_folders() -> list[Path]:
 def bwrap_command(workdir: Path, course_root: Path = COURSE_ROOT) -> list[str]:
     """The bubblewrap prefix that confines a command to ``workdir``."""
     hidden = [Path("/tmp"), course_root.resolve(), Path.home()]
-    visible = [*python_folders(), Path(__file__).resolve().parent]
+    public = [course_root.resolve() / name for name in PUBLIC_FOLDERS if (course_root / name).is_dir()]
+    visible = [*python_folders(), Path(__file__).resolve().parent, *public]
     command = [require_bwrap(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for folder in hidden:
         command += ["--tmpfs", str(folder)]

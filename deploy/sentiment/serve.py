@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from sentiment.artifact import ArtifactError, Predictor, load_artifact
+from sentiment.artifact import Predictor, load_artifact
 from sentiment.batching import MicroBatcher, QueueFull
 from sentiment.logs import configure_logging
 from sentiment.settings import Settings
@@ -94,8 +94,8 @@ class ServiceState:
         started = time.perf_counter()
         try:
             predictor = await asyncio.to_thread(load_artifact, self.settings.artifact_dir)
-        except ArtifactError as error:
-            self.load_error = str(error)
+        except Exception as error:  # any failure must show on /ready, not leave it "loading" for ever
+            self.load_error = f"{type(error).__name__}: {error}"
             log.error("model not loaded", extra={"error": self.load_error})
             return
         batch_size = self.settings.batch_size

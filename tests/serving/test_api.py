@@ -189,3 +189,15 @@ def test_json_log_lines_carry_the_request_fields():
     line = json.loads(json_formatter().format(record))
     assert (line["message"], line["request_id"], line["latency_ms"], line["level"]) == ("request", "abc", 1.25, "INFO")
     assert line["time"].endswith("+00:00")
+
+
+def test_any_load_failure_shows_on_ready_with_its_type(monkeypatch, wait_until):
+    def unreadable(folder):
+        raise PermissionError(f"[Errno 13] Permission denied: '{folder}/weights.pt'")
+
+    monkeypatch.setattr("sentiment.serve.load_artifact", unreadable)
+    with TestClient(create_app(Settings())) as broken:
+        wait_until(lambda: broken.get("/ready").json()["status"] != "loading", 30, "the model load to end")
+        ready = broken.get("/ready")
+    assert ready.status_code == 503
+    assert ready.json()["detail"].startswith("PermissionError: ")

@@ -80,6 +80,12 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 def sandbox_environment() -> dict[str, str]:
-    """Environment for the kernel: one BLAS thread (parallelism comes from grading several at once)."""
+    """Environment for the kernel: one BLAS thread (parallelism comes from grading several at once).
+
+    The memory limit bounds address space, not memory in use: glibc reserves 64 MB of address space per thread
+    arena, so a kernel with a dozen threads loses most of its budget before a cell runs. Two arenas (and no
+    tokenizer threads) leave the budget to what the notebook really allocates.
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER_", "NBGRADER"))}
-    return {**env, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    threads = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    return {**env, **threads, "MALLOC_ARENA_MAX": "2", "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg"}

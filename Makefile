@@ -17,9 +17,10 @@ help:
 	@echo "make serve-classifier  serve the sentiment classifier on 127.0.0.1:$$PORT (default 8001)"
 	@echo "make classifier-image  build the classifier's container image with podman"
 
-$(INSTALLED): requirements.txt pyproject.toml
+$(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	$(BIN)/pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 

@@ -1,0 +1,79 @@
+"""The knowledge base's raw pages: the course book's MyST pages and the markdown cells of its student notebooks.
+
+Pages are read in the order of the book's table of contents (``_toc.yml``), then the notebooks of ``notebooks/``
+in name order; each ``Page.source`` is its path relative to the course root, which is what citations show.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+TOC_FILE = "_toc.yml"
+NOTEBOOKS_DIR = "notebooks"
+
+
+class CorpusError(ValueError):
+    """A page of the knowledge base cannot be read: the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One document of the knowledge base: its path relative to the course root and its markdown text."""
+
+    source: str
+    text: str
+
+
+def course_root(start: Path | str | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: this package) that holds the book's ``_toc.yml``."""
+    here = Path(start if start is not None else __file__).resolve()
+    for folder in (here, *here.parents):
+        if (folder / TOC_FILE).is_file():
+            return folder
+    raise CorpusError(f"no {TOC_FILE} at or above {here}: pass the course root explicitly")
+
+
+def toc_files(root: Path) -> list[str]:
+    """The book's pages in reading order, as paths relative to ``root`` with their ``.md`` suffix."""
+    try:
+        toc = yaml.safe_load((root / TOC_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise CorpusError(f"{root}: no {TOC_FILE} here, so no book to read") from error
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files.extend(chapter["file"] for chapter in part.get("chapters", []))
+    return [file if file.endswith(".md") else f"{file}.md" for file in files]
+
+
+def read_text(path: Path, source: str) -> str:
+    """The UTF-8 text of ``path``; a clear error for a missing or undecodable file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise CorpusError(f"{source}: the file does not exist") from error
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{source}: not valid UTF-8 ({error.reason} at byte {error.start})") from error
+
+
+def notebook_markdown(path: Path, source: str) -> str:
+    """The markdown cells of a Jupyter notebook, joined by blank lines (code and outputs left out)."""
+    try:
+        notebook = json.loads(read_text(path, source))
+        cells = notebook["cells"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise CorpusError(f"{source}: not a Jupyter notebook ({error})") from error
+    texts = ["".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "markdown"]
+    return "\n\n".join(text for text in texts if text.strip())
+
+
+def book_pages(root: Path | str | None = None, notebooks: bool = True) -> list[Page]:
+    """Every page of the book (from ``_toc.yml``) and, if ``notebooks``, every student notebook's markdown."""
+    root = course_root() if root is None else Path(root)
+    pages = [Page(source, read_text(root / source, source)) for source in toc_files(root)]
+    if notebooks:
+        for path in sorted((root / NOTEBOOKS_DIR).glob("*/*.ipynb")):
+            source = path.relative_to(root).as_posix()
+            pages.append(Page(source, notebook_markdown(path, source)))
+    return pages

@@ -11,9 +11,12 @@ expected page); groundedness (share of the answer's content words found in the p
 
 import argparse
 import json
+import os
+import platform
 import statistics
 import sys
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.answer import Answer, Tutor
@@ -156,6 +159,16 @@ def spread(questions: list[EvalQuestion], n: int | None) -> list[EvalQuestion]:
     return answerable + [q for q in questions if not q.answerable]
 
 
+def run_context(argv: list[str] | None, chunks: list) -> dict:
+    """What a reader of the figures needs to reproduce them: the command, when, where, and what was indexed."""
+    return {
+        "command": "python -m rag.evaluate " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_1m": os.getloadavg()[0]},
+        "index": {"pages": len({chunk.source for chunk in chunks}), "chunks": len(chunks)},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--eval-set", type=Path, help="JSONL evaluation set (default: the course's v1)")
@@ -178,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     knowledge_base = build_knowledge_base(store_path=args.store)
     retrieval = evaluate_retrieval(questions, {name: knowledge_base.retriever(name) for name in RETRIEVERS})
-    report = {"retrieval": retrieval_summary(retrieval), "retrieval_per_question": [asdict(r) for r in retrieval]}
+    report = {**run_context(argv, knowledge_base.chunks), "retrieval": retrieval_summary(retrieval)}
+    report["retrieval_per_question"] = [asdict(r) for r in retrieval]
     print(json.dumps(report["retrieval"], indent=2))
     if n_answers != 0:
         answers = evaluate_answers(spread(questions, n_answers), tutor(knowledge_base))

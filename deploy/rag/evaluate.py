@@ -99,6 +99,7 @@ class AnswerResult:
     answerable: bool
     text: str
     refused: bool
+    gated: bool
     attributed: bool
     cited_sources: list[str]
     citation_precision: float | None
@@ -119,6 +120,7 @@ def evaluate_answers(questions: list[EvalQuestion], tutor: Tutor) -> list[Answer
                 answerable=question.answerable,
                 text=answer.text,
                 refused=answer.refused,
+                gated=answer.gated,
                 attributed=answer.attributed,
                 cited_sources=[hit.chunk.source for hit in answer.citations],
                 citation_precision=citation_precision(answer, question) if question.answerable else None,
@@ -137,7 +139,7 @@ def answer_summary(results: list[AnswerResult]) -> dict[str, float]:
     answered = [r for r in answerable if not r.refused]
     unanswerable = [r for r in results if not r.answerable]
     precisions = [r.citation_precision for r in answered if r.citation_precision is not None]
-    generated = [r.total_ms for r in results if not (r.refused and r.total_ms < 1000)]
+    generated = [r.total_ms for r in results if not r.gated]
     return {
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),

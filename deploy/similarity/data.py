@@ -6,6 +6,7 @@ that and raises ``DatasetFormatError`` naming the line and the field of the firs
 """
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,21 +39,34 @@ class Document:
     queries: tuple[Query, ...]
 
 
-def load_dataset(path: Path | str = SIMILARITY_V1) -> list[Document]:
-    """The documents of a JSONL dataset file, in file order; blank lines are skipped."""
-    path = Path(path)
+def jsonl_rows(path: Path, error: type[ValueError]) -> Iterator[tuple[dict, str, int]]:
+    """Each non-blank line of a JSONL file as (object, "<file>, line N", N), raising ``error`` naming the line of
+    the first that is not a JSON object, or naming the file when it cannot be read."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise DatasetFormatError(f"{path}: cannot read the dataset ({error})") from error
-    documents: list[Document] = []
-    document_ids: dict[str, int] = {}
-    query_ids: dict[str, int] = {}
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read the file ({problem})") from problem
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         where = f"{path}, line {number}"
-        document = parse_document(line, where)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as problem:
+            raise error(f"{where}: not valid JSON ({problem.msg} at column {problem.colno})") from problem
+        if not isinstance(row, dict):
+            raise error(f"{where}: expected a JSON object, got {type(row).__name__}")
+        yield row, where, number
+
+
+def load_dataset(path: Path | str = SIMILARITY_V1) -> list[Document]:
+    """The documents of a JSONL dataset file, in file order; blank lines are skipped."""
+    path = Path(path)
+    documents: list[Document] = []
+    document_ids: dict[str, int] = {}
+    query_ids: dict[str, int] = {}
+    for row, where, number in jsonl_rows(path, DatasetFormatError):
+        document = parse_document(row, where)
         for seen, key in ((document_ids, document.id), *((query_ids, query.id) for query in document.queries)):
             if key in seen:
                 raise DatasetFormatError(f"{where}: id {key!r} is already used on line {seen[key]}")
@@ -63,14 +77,8 @@ def load_dataset(path: Path | str = SIMILARITY_V1) -> list[Document]:
     return documents
 
 
-def parse_document(line: str, where: str) -> Document:
-    """One line of the file as a Document; ``where`` (file and line) starts every error message."""
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise DatasetFormatError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
-    if not isinstance(row, dict):
-        raise DatasetFormatError(f"{where}: expected a JSON object, got {type(row).__name__}")
+def parse_document(row: dict, where: str) -> Document:
+    """One line's object as a Document; ``where`` (file and line) starts every error message."""
     document_id, title, topic, text = (text_field(row, name, where) for name in ("id", "title", "topic", "text"))
     queries = row.get("queries")
     if not isinstance(queries, list) or not queries:

@@ -3,6 +3,7 @@
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+import rag.retrieve
 from rag.answer import Tutor, attribute, cited_numbers, is_refusal
 from rag.pipeline import tutor
 from rag.prompt import REFUSAL, SYSTEM
@@ -71,14 +72,24 @@ def test_uncited_answer_is_attributed_by_word_overlap(knowledge_base):
 def test_irrelevant_question_is_refused_without_calling_the_model(knowledge_base):
     model = scripted("This should never be generated.")
     answer = tutor(knowledge_base, model, min_relevance=0.3).ask("Who won the 1986 football world cup?")
-    assert answer.refused and answer.text == REFUSAL
+    assert answer.refused and answer.gated and answer.text == REFUSAL
     assert answer.cited == [] and model.calls == []
     assert answer.relevance < 0.3
 
 
 def test_model_refusal_is_kept_and_cites_nothing(knowledge_base):
     answer = tutor(knowledge_base, scripted("I don't know.")).ask(HNSW_QUESTION)
-    assert answer.refused and answer.citations == []
+    assert answer.refused and not answer.gated and answer.citations == []
+
+
+def test_the_gate_and_the_retriever_share_one_question_embedding(knowledge_base, monkeypatch):
+    calls = []
+    real_embed = rag.retrieve.embed
+    monkeypatch.setattr(rag.retrieve, "embed", lambda texts: calls.append(list(texts)) or real_embed(texts))
+    rag.retrieve.query_embedding.cache_clear()
+    question = "How many neighbours does each HNSW node keep?"
+    tutor(knowledge_base, scripted("Some [1].")).ask(question)
+    assert calls == [[question]]
 
 
 def test_history_is_sent_with_the_next_question_and_bounded(knowledge_base):

@@ -1,6 +1,6 @@
 """The evaluation's metrics on hand-made results, and the evaluation run end to end on the small course."""
 
-import math
+import statistics
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -36,7 +36,7 @@ def hit(source: str, text: str, rank: int = 1) -> Hit:
 
 
 def answer(text: str, hits: list[Hit], cited: list[int]) -> Answer:
-    return Answer("q", text, hits, cited, attributed=False, refused=False, relevance=0.5)
+    return Answer("q", text, hits, cited, attributed=False, refused=False, gated=False, relevance=0.5)
 
 
 def test_groundedness_counts_answer_words_found_in_the_cited_passages():
@@ -80,11 +80,12 @@ def test_retrieval_and_answers_on_the_small_course(knowledge_base):
     model = FakeListChatModel(responses=["Raise ef_search to keep more candidates [1].", "I don't know."])
     results = evaluate_answers([HNSW, FILTERS, OFF_TOPIC], tutor(knowledge_base, model, top_k=2, min_relevance=0.2))
     summary = answer_summary(results)
+    assert [r.gated for r in results] == [False, False, True]
     assert summary["refusal_rate_unanswerable"] == 1.0, "the off-topic question is refused by the relevance gate"
     assert summary["false_refusal_rate"] == 0.5, "the model refused the second question"
     assert summary["citation_precision"] == 1.0
     assert 0 < summary["groundedness"] <= 1
-    assert not math.isnan(summary["median_answer_ms"])
+    assert summary["median_answer_ms"] == statistics.median([results[0].total_ms, results[1].total_ms])
 
 
 def test_command_refuses_a_broken_set(tmp_path, capsys):

@@ -32,6 +32,13 @@ def test_greedy_answers_repeat_exactly_and_stay_within_the_token_budget(chat):
     assert 0 < model_tokens <= 24 + 1
 
 
+def test_the_answer_may_copy_rare_words_from_its_context(chat):
+    """The repetition penalty counts the answer's own tokens only: copying the context is what RAG needs."""
+    question = HumanMessage("Context: The capital of Zorbia is Plink.\n\nQuestion: What is the capital of Zorbia?")
+    assert "Plink" in chat.invoke([question]).content
+    assert "Plink" in "".join(chunk.content for chunk in chat.stream([question]))
+
+
 def test_streaming_gives_the_same_text_in_pieces(chat):
     pieces = [chunk.content for chunk in chat.stream(MESSAGES)]
     assert len(pieces) > 3

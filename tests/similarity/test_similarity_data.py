@@ -90,5 +90,5 @@ def test_a_duplicate_query_id_names_both_lines(tmp_path):
 def test_an_empty_or_missing_file_is_refused(tmp_path):
     with pytest.raises(DatasetFormatError, match="has no documents"):
         load_dataset(write_lines(tmp_path, ""))
-    with pytest.raises(DatasetFormatError, match="cannot read the dataset"):
+    with pytest.raises(DatasetFormatError, match="cannot read the file"):
         load_dataset(tmp_path / "missing.jsonl")

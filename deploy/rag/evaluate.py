@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import torch
+
 from rag.answer import Answer, Tutor
 from rag.evalset import EvalQuestion, EvalSetError, check_against_pages, load_eval_set
 from rag.retrieve import Hit, Retriever, tokenize
@@ -166,7 +168,12 @@ def run_context(argv: list[str] | None, chunks: list) -> dict:
     return {
         "command": "python -m rag.evaluate " + " ".join(argv if argv is not None else sys.argv[1:]),
         "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_1m": os.getloadavg()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "load_average_1m": os.getloadavg()[0],
+        },
         "index": {"pages": len({chunk.source for chunk in chunks}), "chunks": len(chunks)},
     }
 
@@ -177,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, help="persistent Chroma folder (default: build in memory)")
     parser.add_argument("--answers", default="0", help="answerable questions to generate answers for: N or 'all'")
     parser.add_argument("--output", type=Path, help="also write every figure and per-question result as JSON")
+    parser.add_argument("--threads", type=int, default=1, help="PyTorch threads (default 1: steady on a busy machine)")
     args = parser.parse_args(argv)
     try:
         questions = load_eval_set(args.eval_set)
@@ -186,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from rag.corpus import book_pages
     from rag.pipeline import build_knowledge_base, tutor
+
+    torch.set_num_threads(args.threads)
 
     problems = check_against_pages(questions, book_pages())
     if problems:

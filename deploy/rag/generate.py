@@ -72,6 +72,7 @@ def no_progress_bars():
             transformers_logging.enable_progress_bar()
 
 
+@lru_cache(maxsize=1)
 def answer_pipeline_class() -> type:
     """Text generation whose repetition penalty counts only the tokens the model wrote, never the prompt's.
 

@@ -6,11 +6,12 @@ INSTALLED := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 PORT ?= 8001
 
-.PHONY: help install system-packages book release check sentiment-model serve-classifier classifier-image lint nbval pytest test clean
+.PHONY: help install system-packages book book-instructor release check sentiment-model serve-classifier classifier-image lint nbval pytest test clean
 
 help:
 	@echo "make book     install everything and build the HTML book into _build/html"
 	@echo "make test     every check CI runs: lint, course integrity, notebooks, strict book build"
+	@echo "make book-instructor  the instructor edition: the book and every solution notebook, in _build/instructor"
 	@echo "make release  regenerate the student notebooks in notebooks/ from solutions/"
 	@echo "make check    course integrity invariants only"
 	@echo "make sentiment-model  retrain the sentiment classifier artifact that Part 3 serves"
@@ -26,10 +27,11 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 
 install: $(INSTALLED)
 
-# Debian packages the tests need: bubblewrap (grading runs student code under it) and podman with what it needs
-# to build and run the course's container images without a Docker engine (debootstrap makes their base image).
+# Debian packages the tests need: bubblewrap (grading runs student code under it), podman with what it needs
+# to build and run the course's container images without a Docker engine (debootstrap makes their base image),
+# and chromium with a font set for the real-browser test of the built book.
 SYSTEM_PACKAGES ?= bubblewrap podman runc iptables netavark aardvark-dns catatonit conmon uidmap fuse-overlayfs \
-	slirp4netns debootstrap
+	slirp4netns debootstrap chromium fonts-liberation
 
 # Install the missing ones (as root, with apt-get); otherwise say which are missing.
 system-packages:
@@ -52,6 +54,10 @@ classifier-image: system-packages
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "The book is built: open file://$(CURDIR)/$(BOOK_HTML)"
+
+# The book plus the solutions; it reuses the execution cache of `make book`, so each page runs only once.
+book-instructor: $(INSTALLED)
+	$(BIN)/python -m autograder book --output _build/instructor
 
 release: $(INSTALLED)
 	$(BIN)/python -m autograder release

@@ -1,4 +1,4 @@
-"""Instructor command line for the course: release, check, collect, grade, feedback, export, report.
+"""Instructor command line for the course: release, check, collect, grade, feedback, export, report, book.
 
 Run ``python -m autograder COMMAND --help`` for the options of each command.
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from autograder import integrity
+from autograder.book import build_instructor_book
 from autograder.collect import collect
 from autograder.course import COURSE_ROOT, chapters, release
 from autograder.feedback import write_feedback
@@ -107,6 +108,19 @@ def report_command(args) -> int:
     return 0
 
 
+def book_command(args) -> int:
+    output = args.output.resolve()
+    cache = args.course / "_build" / ".jupyter_cache"
+    print(f"building the instructor edition into {output} (pages executed with the cache {cache})")
+    result = build_instructor_book(args.course, output, cache)
+    if result.returncode != 0:
+        print(result.stdout[-6000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
+        print("the instructor edition did not build: the errors are above", file=sys.stderr)
+        return 1
+    print(f"The instructor edition is built: open file://{output / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     main.add_argument(
@@ -143,6 +157,8 @@ def parser() -> argparse.ArgumentParser:
     report_parser = command("report", report_command, "score distribution and per-test pass rates of a chapter")
     report_parser.add_argument("chapter")
     report_parser.add_argument("--output-dir", default="grading/reports", help="where the report goes")
+    book_parser = command("book", book_command, "build the instructor edition of the book, with the solutions")
+    book_parser.add_argument("--output", type=Path, default=Path("_build/instructor"), help="default _build/instructor")
     return main
 
 

@@ -1,51 +1,42 @@
-"""The book builds strictly (any error or warning fails it) and the pages work offline."""
+"""The book builds strictly (any error or warning fails it), its pages work offline and every link lands."""
 
+import functools
+import os
+import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from autograder.book import JUPYTER_BOOK, STRICT_HTML_BUILD
 from autograder.course import COURSE_ROOT, chapters
 from autograder.integrity import toc_files
 
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+pytestmark = pytest.mark.timeout(2400)  # the shared strict build runs before the first test that needs it
+
 EXTERNAL = ("http://", "https://", "//")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The HTML book, built strictly into a scratch folder."""
-    output = tmp_path_factory.mktemp("book")
-    result = subprocess.run(
-        [
-            JUPYTER_BOOK,
-            "build",
-            str(COURSE_ROOT),
-            "--builder",
-            "html",
-            "-W",
-            "-n",
-            "--keep-going",
-            "--path-output",
-            str(output),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, f"strict book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-    return output / "_build" / "html"
+NOT_A_PAGE_LINK = ("mailto:", "javascript:", "data:")
 
 
 def toc_pages() -> list[str]:
     return toc_files(yaml.safe_load((COURSE_ROOT / "_toc.yml").read_text()))
 
 
+def chapter_page(chapter: str) -> str:
+    return next(name for name in toc_pages() if Path(name).name == chapter)
+
+
 def page(site: Path, name: str) -> BeautifulSoup:
     return BeautifulSoup((site / f"{name}.html").read_text(), "html.parser")
+
+
+def article(soup: BeautifulSoup) -> BeautifulSoup:
+    """The page's own content, without the theme's navigation."""
+    return soup.select_one("article.bd-article")
 
 
 @pytest.mark.parametrize("name", toc_pages())
@@ -64,11 +55,50 @@ def test_page_loads_nothing_from_other_hosts(site, name):
 
 
 @pytest.mark.parametrize("name", toc_pages())
-def test_every_image_on_a_page_exists(site, name):
+def test_every_image_exists_and_says_what_it_shows(site, name):
     for img in page(site, name).find_all("img"):
         target = (site / name).parent / img["src"]
         assert target.is_file(), f"{name}.html shows a missing image {img['src']}"
-        assert img.get("alt") is not None, f"{name}.html has an image without alt text: {img['src']}"
+        alt = img.get("alt", "").strip()
+        assert alt, f"{name}.html has an image without alt text: {img['src']}"
+        assert not re.search(r"_images/|\.(png|jpe?g|svg)$", alt), f"{name}.html: {img['src']} has a path as alt text"
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_headings_go_down_one_level_at_a_time(site, name):
+    """One title per page, and no skipped level (an h2 followed by an h4 loses screen-reader users)."""
+    levels = [int(tag.name[1]) for tag in article(page(site, name)).find_all(re.compile(r"^h[1-6]$"))]
+    assert levels.count(1) == 1, f"{name}.html has {levels.count(1)} h1 headings, not one"
+    skips = [(before, after) for before, after in zip(levels, levels[1:], strict=False) if after > before + 1]
+    assert not skips, f"{name}.html skips heading levels: {skips} (h<before> followed by h<after>)"
+
+
+@functools.cache
+def anchors(path: Path) -> frozenset[str]:
+    """Every id on an HTML page: the targets of #anchor links."""
+    return frozenset(tag["id"] for tag in BeautifulSoup(path.read_text(), "html.parser").find_all(id=True))
+
+
+def link_problem(site: Path, name: str, href: str) -> str | None:
+    """What is wrong with a link of the page ``name`` to a local target, or None if it lands."""
+    parts = urlsplit(href)
+    source = site / f"{name}.html"
+    target = (source.parent / unquote(parts.path)).resolve() if parts.path else source
+    if not target.is_file():
+        return f"{href}: no file {os.path.relpath(target, site.resolve())}"
+    if parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in anchors(target):
+        return f"{href}: no anchor #{parts.fragment} in {target.name}"
+    return None
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_every_local_link_lands(site, name):
+    """A link check restricted to the site itself: each file exists and each #anchor is on its page."""
+    hrefs = {a["href"] for a in page(site, name).find_all("a", href=True)}
+    local = [href for href in hrefs if not href.startswith(EXTERNAL + NOT_A_PAGE_LINK)]
+    assert local, f"{name}.html has no local link: the check would test nothing"
+    broken = [problem for href in sorted(local) if (problem := link_problem(site, name, href))]
+    assert not broken, f"{name}.html has broken links:\n" + "\n".join(broken)
 
 
 def test_math_is_rendered_by_the_local_mathjax(site):
@@ -91,30 +121,62 @@ def test_landing_page_shows_the_roadmap_figure(site):
 
 
 @pytest.mark.parametrize("chapter", chapters())
-def test_chapter_page_has_plots_and_downloads_its_notebook(site, chapter):
-    name = next(n for n in toc_pages() if Path(n).name == chapter)
+def test_chapter_page_opens_with_what_you_build_and_what_to_know(site, chapter):
+    name = chapter_page(chapter)
+    titles = [title.get_text(strip=True) for title in article(page(site, name)).select(".admonition-title")]
+    for box in ("What you will build", "What you should know first"):
+        assert box in titles[:3], f"{name}.html does not open with a '{box}' box (its first boxes: {titles[:3]})"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_chapter_page_hands_out_its_graded_notebook(site, chapter):
+    name = chapter_page(chapter)
     soup = page(site, name)
     assert soup.select(".cell_output img"), f"{name}.html shows no plot"
-    downloads = [a["href"] for a in soup.select("a.download") if a["href"].endswith(f"{chapter}.ipynb")]
-    assert downloads, f"{name}.html does not offer the {chapter} notebook for download"
-    assert (site / name).parent.joinpath(downloads[0]).is_file()
+    box = soup.select_one(".graded-notebook")
+    assert box is not None, f"{name}.html has no graded-notebook box"
+    download = box.select_one("a.download")
+    assert download and download["href"].endswith(f"/{chapter}.ipynb"), f"{name}.html does not offer {chapter}.ipynb"
+    downloaded = (site / name).parent / download["href"]
+    assert downloaded.read_bytes() == (COURSE_ROOT / "notebooks" / chapter / f"{chapter}.ipynb").read_bytes()
+    notebook = f"notebooks/{chapter}/{chapter}.ipynb"
+    launches = {a.get_text(strip=True): a["href"] for a in box.select("a.launch-link")}
+    assert set(launches) == {"Binder", "Colab"}, f"{name}.html launches on {sorted(launches)}"
+    assert all(url.endswith(notebook) for url in launches.values()), f"{name}.html launches {launches}"
+    repository = yaml.safe_load((COURSE_ROOT / "_config.yml").read_text())["repository"]["url"]
+    colab_setup = box.select_one(".admonition.dropdown pre")
+    assert colab_setup and f"{repository} course" in colab_setup.get_text(), f"{name}.html: no Colab set-up cell"
+    header = [a["href"] for a in soup.select(".dropdown-launch-buttons a")]
+    assert sorted(header) == sorted(launches.values()), f"{name}.html's launch menu opens {header}, not the notebook"
 
 
-BROKEN_PAGES = {
-    "a cell that raises": '```{code-cell} ipython3\nraise ValueError("broken on purpose")\n```\n',
-    "a dangling reference": "See {ref}`a-label-that-does-not-exist`.\n",
-}
+@pytest.mark.parametrize("name", ["book/index", "book/part1/overview", "book/guides/roadmap"])
+def test_pages_without_a_notebook_have_no_launch_menu(site, name):
+    assert not page(site, name).select(".dropdown-launch-buttons"), f"{name}.html offers to launch itself"
 
 
-def build_single_page(folder: Path, body: str) -> subprocess.CompletedProcess:
-    """Build, with the book's own configuration, a one-page book whose page holds ``body``."""
-    shutil.copy(COURSE_ROOT / "_config.yml", folder)
-    shutil.copytree(COURSE_ROOT / "book" / "_ext", folder / "book" / "_ext")
+def test_solutions_are_not_in_the_student_book(site):
+    assert not (site / "solutions").exists(), "the student book renders the solution notebooks"
+    downloads = list((site / "_downloads").rglob("*.ipynb"))
+    assert len(downloads) == len(chapters()), f"{len(downloads)} notebooks to download, {len(chapters())} chapters"
+    leaks = [path.name for path in downloads if "BEGIN SOLUTION" in path.read_text()]
+    assert not leaks, f"downloadable notebooks that hold solutions: {leaks}"
+
+
+def build_single_page(folder: Path, body: str, config: dict | None = None) -> subprocess.CompletedProcess:
+    """Build, with the book's own configuration (changed by ``config``), a one-page book holding ``body``."""
+    settings = yaml.safe_load((COURSE_ROOT / "_config.yml").read_text())
+    (folder / "_config.yml").write_text(yaml.safe_dump({**settings, **(config or {})}))
+    for assets in ("_ext", "images"):
+        shutil.copytree(COURSE_ROOT / "book" / assets, folder / "book" / assets)
+    for path in settings["bibtex_bibfiles"]:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(COURSE_ROOT / path, folder / path)
+    shutil.copytree(COURSE_ROOT / "notebooks" / "linear_regression", folder / "notebooks" / "linear_regression")
     (folder / "_toc.yml").write_text("format: jb-book\nroot: page\n")
     header = (COURSE_ROOT / "book" / "index.md").read_text().split("---\n")[1]
     (folder / "page.md").write_text(f"---\n{header}---\n\n# A page\n\n{body}")
-    command = [JUPYTER_BOOK, "build", str(folder), "--builder", "html", "-W", "-n", "--keep-going"]
-    return subprocess.run(command, capture_output=True, text=True)
+    return subprocess.run([JUPYTER_BOOK, "build", str(folder), *STRICT_HTML_BUILD], capture_output=True, text=True)
 
 
 def test_single_page_build_passes_when_the_page_is_sound(tmp_path):
@@ -122,8 +184,32 @@ def test_single_page_build_passes_when_the_page_is_sound(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+# A broken page, and what the failed build must say about it.
+BROKEN_PAGES = {
+    "a cell that raises": ('```{code-cell} ipython3\nraise ValueError("on purpose")\n```\n', "on purpose"),
+    "a dangling reference": ("See {ref}`a-label-that-does-not-exist`.\n", "a-label-that-does-not-exist"),
+    "an unknown glossary term": ("A {term}`word no glossary defines`.\n", "word no glossary defines"),
+    "a graded notebook that does not exist": ("```{graded-notebook} no_such_chapter\n```\n", "no_such_chapter"),
+}
+
+
 @pytest.mark.parametrize("fault", BROKEN_PAGES)
 def test_strict_build_fails_on_a_broken_page(tmp_path, fault):
-    """The book's own configuration turns an error or a warning on any page into a failed build."""
-    result = build_single_page(tmp_path, BROKEN_PAGES[fault])
+    """The book's own configuration turns an error or a warning on any page into a failed build that says why."""
+    body, message = BROKEN_PAGES[fault]
+    result = build_single_page(tmp_path, body)
     assert result.returncode != 0, f"the build passed despite {fault}"
+    assert message in result.stdout + result.stderr, f"the failed build does not name {fault}: {result.stdout[-2000:]}"
+
+
+def test_a_configured_jupyterhub_gets_a_launch_link_that_pulls_the_repository(tmp_path):
+    hub = {"launch_buttons": {"notebook_interface": "jupyterlab", "jupyterhub_url": "https://hub.example.edu/"}}
+    result = build_single_page(tmp_path, "```{graded-notebook} linear_regression\n```\n", hub)
+    assert result.returncode == 0, result.stdout[-3000:]
+    html = BeautifulSoup((tmp_path / "_build" / "html" / "page.html").read_text(), "html.parser")
+    links = {a.get_text(strip=True): a["href"] for a in html.select(".graded-notebook a.launch-link")}
+    assert set(links) == {"JupyterHub"}, f"launch links {links}: only the configured service should have one"
+    assert links["JupyterHub"].startswith("https://hub.example.edu/hub/user-redirect/git-pull?repo=https")
+    assert "urlpath=lab/tree/ml-engineers-roadmap/notebooks/linear_regression/linear_regression.ipynb" in unquote(
+        links["JupyterHub"]
+    )

@@ -1,4 +1,4 @@
-"""Author-year citations in round brackets, and a bibliography page that matches them.
+"""Author-year citations in round brackets, and a bibliography page that matches them and stays current.
 
 sphinxcontrib-bibtex's ``author_year`` reference style writes citations in square brackets ("Vaswani et al.
 [2017]", "[Hendrycks and Gimpel, 2016]"). This extension registers the reference style ``author_year_round``, the
@@ -109,6 +109,17 @@ class AuthorYearStyle(UnsrtStyle):
     default_sorting_style = STYLE_NAME
 
 
+def reread_bibliographies(app, env, added, changed, removed) -> list[str]:
+    """Read the pages that hold a bibliography again whenever a page changed.
+
+    sphinxcontrib-bibtex makes a bibliography's entries when it reads the page of the ``{bibliography}``
+    directive, so an incremental build that re-reads only the citing pages would keep a stale list.
+    """
+    if not (added or changed or removed):
+        return []
+    return sorted({key.docname for key in env.get_domain("cite").bibliographies})
+
+
 def setup(app):
     sphinxcontrib.bibtex.plugin.register_plugin(
         "sphinxcontrib.bibtex.style.referencing", REFERENCE_STYLE_NAME, RoundAuthorYearReferenceStyle
@@ -116,4 +127,5 @@ def setup(app):
     register_plugin("pybtex.style.labels", STYLE_NAME, AuthorYearLabelStyle)
     register_plugin("pybtex.style.sorting", STYLE_NAME, AuthorYearSortingStyle)
     register_plugin("pybtex.style.formatting", STYLE_NAME, AuthorYearStyle)
+    app.connect("env-get-outdated", reread_bibliographies)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -163,19 +163,32 @@ def test_solutions_are_not_in_the_student_book(site):
     assert not leaks, f"downloadable notebooks that hold solutions: {leaks}"
 
 
-def build_single_page(folder: Path, body: str, config: dict | None = None) -> subprocess.CompletedProcess:
-    """Build, with the book's own configuration (changed by ``config``), a one-page book holding ``body``."""
+def build_single_page(
+    folder: Path, body: str, config: dict | None = None, more_pages: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Build, with the book's own configuration (changed by ``config``), a book whose page holds ``body``.
+
+    ``more_pages`` maps the names of further pages to their bodies. Building again into the same ``folder`` is
+    an incremental build, as an author's second ``make book`` is.
+    """
     settings = yaml.safe_load((COURSE_ROOT / "_config.yml").read_text())
     (folder / "_config.yml").write_text(yaml.safe_dump({**settings, **(config or {})}))
     for assets in ("_ext", "images"):
-        shutil.copytree(COURSE_ROOT / "book" / assets, folder / "book" / assets)
+        shutil.copytree(COURSE_ROOT / "book" / assets, folder / "book" / assets, dirs_exist_ok=True)
     for path in settings["bibtex_bibfiles"]:
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(COURSE_ROOT / path, folder / path)
-    shutil.copytree(COURSE_ROOT / "notebooks" / "linear_regression", folder / "notebooks" / "linear_regression")
-    (folder / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+        if not (folder / path).is_file():  # a new time stamp would make Sphinx re-read every citing page
+            shutil.copy(COURSE_ROOT / path, folder / path)
+    notebook = Path("notebooks") / "linear_regression"
+    shutil.copytree(COURSE_ROOT / notebook, folder / notebook, dirs_exist_ok=True)
+    pages = {"page": body, **(more_pages or {})}
+    chapters = "".join(f"  - file: {name}\n" for name in list(pages)[1:])
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: page\n" + (f"chapters:\n{chapters}" if chapters else ""))
     header = (COURSE_ROOT / "book" / "index.md").read_text().split("---\n")[1]
-    (folder / "page.md").write_text(f"---\n{header}---\n\n# A page\n\n{body}")
+    for name, text in pages.items():
+        page_file, source = folder / f"{name}.md", f"---\n{header}---\n\n# {name}\n\n{text}"
+        if not page_file.is_file() or page_file.read_text() != source:  # an unchanged page keeps its time stamp
+            page_file.write_text(source)
     return subprocess.run([JUPYTER_BOOK, "build", str(folder), *STRICT_HTML_BUILD], capture_output=True, text=True)
 
 
@@ -213,3 +226,17 @@ def test_a_configured_jupyterhub_gets_a_launch_link_that_pulls_the_repository(tm
     assert "urlpath=lab/tree/ml-engineers-roadmap/notebooks/linear_regression/linear_regression.ipynb" in unquote(
         links["JupyterHub"]
     )
+
+
+def test_a_rebuild_lists_what_the_pages_cite_now(tmp_path):
+    """After a citation changes on one page, an incremental build's bibliography page lists the new work only."""
+    bibliography = {"works": "```{bibliography}\n```\n"}
+    for cited, present, absent in (
+        ("vaswani2017attention", "Vaswani", "Kingma"),
+        ("kingma2015adam", "Kingma", "Vaswani"),
+    ):
+        result = build_single_page(tmp_path, f"As {{cite:t}}`{cited}` show.\n", more_pages=bibliography)
+        assert result.returncode == 0, result.stdout[-3000:]
+        works = BeautifulSoup((tmp_path / "_build" / "html" / "works.html").read_text(), "html.parser")
+        listed = " ".join(entry.get_text(" ", strip=True) for entry in works.select(".citation"))
+        assert present in listed and absent not in listed, f"after citing {cited}, the bibliography lists: {listed}"

@@ -295,10 +295,8 @@ def check_toc(course_root: Path) -> list[Problem]:
         page = next((p for p in pages if p.stem == chapter), None)
         if page is None:
             problems.append(Problem(chapter, "toc", f"no book page named {chapter}.md in _toc.yml"))
-        elif f"notebooks/{chapter}/{chapter}.ipynb" not in page.read_text():
-            problems.append(
-                Problem(
-                    chapter, "toc", f"{page.relative_to(course_root)} does not link notebooks/{chapter}/{chapter}.ipynb"
-                )
-            )
+        elif not re.search(rf"^```{{graded-notebook}} {chapter}\s*$", page.read_text(), re.MULTILINE):
+            directive = f"```{{graded-notebook}} {chapter}"
+            message = f"{page.relative_to(course_root)} does not hand out its notebook ({directive})"
+            problems.append(Problem(chapter, "toc", message))
     return problems

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.clean import clean_page
 from rag.corpus import Page, course_root
 from similarity.data import jsonl_rows
 
@@ -100,8 +101,16 @@ def sections(text: str) -> dict[str, str]:
     return {heading: "\n".join(lines) for heading, lines in texts.items()}
 
 
+def as_read(text: str) -> str:
+    """Text with its line breaks and runs of spaces as one space: a quote does not depend on how a page wraps."""
+    return " ".join(text.split())
+
+
 def check_against_pages(questions: list[EvalQuestion], pages: list[Page]) -> list[str]:
-    """One line per answerable question whose page, section or evidence is not (or no longer) in ``pages``."""
+    """One line per answerable question whose page, section or evidence is not (or no longer) in ``pages``.
+
+    The evidence is compared with the section as a reader sees it (``clean_page``: roles leave their text).
+    """
     by_source = {page.source: sections(page.text) for page in pages}
     problems = []
     for question in questions:
@@ -112,6 +121,6 @@ def check_against_pages(questions: list[EvalQuestion], pages: list[Page]) -> lis
             problems.append(f"{question.id}: page {question.source} is not in the book")
         elif question.section not in page:
             problems.append(f"{question.id}: {question.source} has no heading {question.section!r}")
-        elif question.evidence not in page[question.section]:
+        elif as_read(question.evidence) not in as_read(clean_page(page[question.section])):
             problems.append(f"{question.id}: the evidence is not under {question.section!r} in {question.source}")
     return problems

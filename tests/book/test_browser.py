@@ -90,7 +90,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(site):
     """The base URL of the built site, served over HTTP on loopback (search needs http, not file://)."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
@@ -103,9 +103,13 @@ def server(site):
     thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium (Playwright downloads no browser of its own)."""
+    """Debian's headless Chromium (Playwright downloads no browser of its own).
+
+    Module scope: Playwright's sync API keeps an event loop running in this thread until it stops, and tests of
+    other files that run after these in the same process (asyncio.run) need that loop gone.
+    """
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -177,5 +177,5 @@ def test_chapter_without_page_is_caught(fixture_course):
 def test_chapter_page_not_linking_its_notebook_is_caught(fixture_course):
     (fixture_course / "book" / "toy.md").write_text("# A toy chapter\n")
     assert [p.message for p in integrity.check_toc(fixture_course)] == [
-        "book/toy.md does not link notebooks/toy/toy.ipynb"
+        "book/toy.md does not hand out its notebook (```{graded-notebook} toy)"
     ]

@@ -48,3 +48,35 @@ def test_broken_notebook_is_named(course):
 def test_no_toc_anywhere_is_an_error(tmp_path):
     with pytest.raises(CorpusError, match="no _toc.yml"):
         course_root(tmp_path)
+
+
+BIBLIOGRAPHY = """@article{vaswani2017attention,
+  author    = {Vaswani, Ashish and Shazeer, Noam and Parmar, Niki},
+  year      = {2017},
+}
+
+@misc{nbgrader,
+  author    = {{Project Jupyter} and Blank, Douglas},
+  year      = {2019},
+}
+
+@misc{hnsw,
+  author    = {Malkov, Yu. A. and Yashunin, D. A.},
+}
+"""
+
+
+def test_citations_read_as_the_book_shows_them(course):
+    (course / "book" / "reference").mkdir(parents=True)
+    (course / "book" / "reference" / "references.bib").write_text(BIBLIOGRAPHY, encoding="utf-8")
+    page = course / "book" / "index.md"
+    page.write_text(
+        "As {cite:t}`vaswani2017attention` showed, with a graph {cite:p}`hnsw` and a grader {cite}`nbgrader`; "
+        "{cite:p}`unknown2020` stays.\n",
+        encoding="utf-8",
+    )
+    text = book_pages(course, notebooks=False)[0].text
+    assert text == (
+        "As Vaswani et al. (2017) showed, with a graph (Malkov and Yashunin, n.d.) and a grader "
+        "(Project Jupyter and Blank, 2019); (unknown2020) stays.\n"
+    )

@@ -4,9 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
-PORT ?= 8001
 
-.PHONY: help install system-packages book book-instructor release check sentiment-model serve-classifier classifier-image lint nbval pytest test clean
+.PHONY: help install system-packages book book-instructor release check export-code sentiment-model serve serve-classifier classifier-image lint nbval pytest test clean
 
 help:
 	@echo "make book     install everything and build the HTML book into _build/html"
@@ -15,7 +14,9 @@ help:
 	@echo "make release  regenerate the student notebooks in notebooks/ from solutions/"
 	@echo "make check    course integrity invariants only"
 	@echo "make sentiment-model  retrain the sentiment classifier artifact that Part 3 serves"
-	@echo "make serve-classifier  serve the sentiment classifier on 127.0.0.1:$$PORT (default 8001)"
+	@echo "make serve    serve the course tutor (the capstone RAG service) on 127.0.0.1:PORT (default 8000)"
+	@echo "make export-code  rewrite deploy/tutor/ from the capstone solution notebooks"
+	@echo "make serve-classifier  serve the sentiment classifier on 127.0.0.1:PORT (default 8001)"
 	@echo "make classifier-image  build the classifier's container image with podman"
 
 $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
@@ -65,13 +66,22 @@ release: $(INSTALLED)
 check: $(INSTALLED)
 	$(BIN)/python -m autograder check
 
+# Rewrite the capstone service's code in deploy/ from the solution notebooks that are its source.
+export-code: $(INSTALLED)
+	$(BIN)/python -m autograder export-code
+
+# Serve the course tutor (Part 6) on 127.0.0.1; TUTOR_* variables or a .env file configure it (deploy/tutor/.env.example).
+# Its first start indexes the book into .tutor/ (about a minute); later starts reuse the index.
+serve: $(INSTALLED)
+	TUTOR_PORT=$(or $(PORT),8000) $(BIN)/python -m tutor serve
+
 # Retrain the Part 2 sentiment classifier and rewrite its artifact in deploy/sentiment/artifact/.
 sentiment-model: $(INSTALLED)
 	$(BIN)/python -m sentiment.train
 
 # Serve the sentiment classifier (Part 3) on 127.0.0.1; SENTIMENT_* variables configure it (see deploy/sentiment).
 serve-classifier: $(INSTALLED)
-	SENTIMENT_PORT=$(PORT) $(BIN)/python -m sentiment.serve
+	SENTIMENT_PORT=$(or $(PORT),8001) $(BIN)/python -m sentiment.serve
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

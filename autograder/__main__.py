@@ -1,4 +1,4 @@
-"""Instructor command line for the course: release, check, collect, grade, feedback, export, report, book.
+"""Instructor command line for the course: release, check, collect, grade, feedback, export, export-code, report, book.
 
 Run ``python -m autograder COMMAND --help`` for the options of each command.
 """
@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from autograder import integrity
 from autograder.book import build_instructor_book
+from autograder.code_export import check_exported_code, write_exported_code
 from autograder.collect import collect
 from autograder.course import COURSE_ROOT, chapters, release
 from autograder.feedback import write_feedback
@@ -43,7 +44,7 @@ def chapter_problems(course: Path, chapter: str, scratch: Path) -> list[integrit
 
 
 def check_command(args) -> int:
-    problems = integrity.check_toc(args.course)
+    problems = [*integrity.check_toc(args.course), *check_exported_code(args.course)]
     with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
         for chapter in [args.chapter] if args.chapter else chapters(args.course):
             problems += chapter_problems(args.course, chapter, Path(scratch))
@@ -101,6 +102,18 @@ def export_command(args) -> int:
     return 0
 
 
+def export_code_command(args) -> int:
+    if args.check:
+        problems = check_exported_code(args.course)
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} exported file(s) out of date" if problems else "deploy/ matches the notebooks")
+        return 1 if problems else 0
+    for path in write_exported_code(args.course):
+        print(f"exported {path}")
+    return 0
+
+
 def report_command(args) -> int:
     report = chapter_report(args.course, args.chapter, args.course / args.output_dir)
     print(report.markdown)
@@ -154,6 +167,10 @@ def parser() -> argparse.ArgumentParser:
     export_parser = command("export", export_command, "write grades as CSV, one row per student and chapter")
     export_parser.add_argument("chapter", nargs="?", help="one chapter id (default: every chapter)")
     export_parser.add_argument("--output", default="grading/grades.csv", help="CSV path (default grading/grades.csv)")
+    export_code_parser = command(
+        "export-code", export_code_command, "write deploy/'s service code from the capstone solution notebooks"
+    )
+    export_code_parser.add_argument("--check", action="store_true", help="only compare; exit 1 on any difference")
     report_parser = command("report", report_command, "score distribution and per-test pass rates of a chapter")
     report_parser.add_argument("chapter")
     report_parser.add_argument("--output-dir", default="grading/reports", help="where the report goes")

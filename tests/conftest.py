@@ -21,3 +21,18 @@ def fixture_course(tmp_path) -> Path:
     target = tmp_path / "course"
     shutil.copytree(FIXTURE_COURSE, target, ignore=shutil.ignore_patterns("grading"))
     return target
+
+
+RAG_COURSE = Path(__file__).parent / "fixtures" / "rag-course"
+
+
+@pytest.fixture(scope="session")
+def rag_course() -> Path:
+    """The small RAG course (a toc, a landing page, a chapter page, a student notebook): read it, never change it."""
+    return RAG_COURSE
+
+
+@pytest.fixture
+def course(tmp_path) -> Path:
+    """A scratch copy of the small RAG course that a test may change."""
+    return Path(shutil.copytree(RAG_COURSE, tmp_path / "course"))

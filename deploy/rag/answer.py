@@ -64,6 +64,10 @@ def attribute(text: str, hits: list[Hit]) -> list[int]:
     return list(dict.fromkeys(numbers))
 
 
+def milliseconds(seconds: dict[str, float]) -> dict[str, float]:
+    return {stage: round(value * 1000, 1) for stage, value in seconds.items()}
+
+
 def is_refusal(text: str) -> bool:
     return "i don't know" in text.lower().replace("’", "'")
 
@@ -96,18 +100,8 @@ class Tutor:
 
     def ask(self, question: str) -> Answer:
         """Answer ``question`` (with the last turns of the chat as context) and add the turn to the history."""
-        started = time.perf_counter()
-        hits, relevance = self.retrieve(question)
-        retrieved = time.perf_counter()
-        gated = self.gated(hits, relevance)
-        if gated:
-            text = REFUSAL
-        else:
-            text = self.chain.invoke(prompt_inputs(question, hits, self.history[-self.history_turns :])).strip()
-        generated = time.perf_counter()
-        seconds = {"retrieve": retrieved - started, "generate": generated - retrieved, "total": generated - started}
-        timings_ms = {stage: round(s * 1000, 1) for stage, s in seconds.items()}
-        return self.finish(question, text, hits, relevance, gated, timings_ms)
+        *_, answer = self.stream_answer(question, stream=False)
+        return answer
 
     def gated(self, hits: list[Hit], relevance: float) -> bool:
         """Whether the refusal gate answers: nothing retrieved, or nothing close enough to the question."""
@@ -115,17 +109,33 @@ class Tutor:
 
     def stream(self, question: str) -> Iterator[str]:
         """The answer's text piece by piece as the model writes it; the finished turn joins the history."""
+        for item in self.stream_answer(question):
+            if isinstance(item, str):
+                yield item
+
+    def stream_answer(self, question: str, stream: bool = True) -> Iterator[str | Answer]:
+        """``stream``, then the finished ``Answer`` (citations and timings) as the last item.
+
+        With ``stream=False`` the model is called once for the whole text (``invoke``), which some models do faster.
+        """
+        started = time.perf_counter()
         hits, relevance = self.retrieve(question)
+        retrieved = time.perf_counter()
         gated = self.gated(hits, relevance)
+        inputs = prompt_inputs(question, hits, self.history[-self.history_turns :])
         if gated:
             pieces = iter([REFUSAL])
+        elif stream:
+            pieces = self.chain.stream(inputs)
         else:
-            pieces = self.chain.stream(prompt_inputs(question, hits, self.history[-self.history_turns :]))
+            pieces = iter([self.chain.invoke(inputs)])
         text = ""
         for piece in pieces:
             text += piece
             yield piece
-        self.finish(question, text.strip(), hits, relevance, gated)
+        generated = time.perf_counter()
+        seconds = {"retrieve": retrieved - started, "generate": generated - retrieved, "total": generated - started}
+        yield self.finish(question, text.strip(), hits, relevance, gated, milliseconds(seconds))
 
     def finish(
         self, question: str, text: str, hits: list[Hit], relevance: float, gated: bool, timings_ms: dict | None = None

@@ -34,13 +34,19 @@ class ChunkStore:
     ) -> "ChunkStore":
         """The collection ``name`` in the folder ``path``, created if it does not exist; with no ``path``, a new
         in-memory collection (Chroma shares one in-memory database per process, so it gets a unique name)."""
-        chroma = client(path)
         if path is None:
             name = f"{name}-{uuid4().hex}"
+        return cls.in_client(client(path), name, hnsw, persistent=path is not None)
+
+    @classmethod
+    def in_client(
+        cls, chroma: ClientAPI, name: str = COLLECTION, hnsw: HnswSettings = DEFAULT_HNSW, persistent: bool = True
+    ) -> "ChunkStore":
+        """The collection ``name`` of any Chroma client (on disk, in memory or a server), created if missing."""
         collection = chroma.get_or_create_collection(
             name, embedding_function=SentenceEmbeddingFunction(), configuration=hnsw.configuration()
         )
-        return cls(chroma, collection, persistent=path is not None)
+        return cls(chroma, collection, persistent)
 
     def close(self) -> None:
         """Delete an in-memory collection (its memory is otherwise held until the process ends)."""

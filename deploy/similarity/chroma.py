@@ -86,6 +86,11 @@ def client(path: Path | str | None = None) -> ClientAPI:
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
+def server_client(host: str, port: int) -> ClientAPI:
+    """A client of a Chroma server (``chroma run``) at ``host``:``port``; telemetry off."""
+    return chromadb.HttpClient(host=host, port=port, settings=chromadb.Settings(**CLIENT_SETTINGS))
+
+
 class ChromaIndex:
     """Sentences in a Chroma collection (ids are their positions), searched by HNSW in cosine space.
 

@@ -40,6 +40,7 @@ PAGES = [
     "book/part3/serving_fastapi.html",
     "book/part4/transformer.html",
     "book/part5/rag_tutor.html",
+    "book/part6/rag_service.html",
     "book/guides/roadmap.html",
     "book/reference/glossary.html",
     "search.html",

@@ -1,0 +1,112 @@
+"""``python -m tutor`` and the settings it reads: ingest, ask, bad settings, and the documented ``.env.example``."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import HNSW_ANSWER, HNSW_QUESTION, free_port
+from fake_llm import FakeLLMServer
+from pydantic import ValidationError
+
+from tutor.settings import Settings
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "tutor" / ".env.example"
+
+
+def tutor_command(*args: str, cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("TUTOR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def env(rag_course, tmp_path) -> dict[str, str]:
+    return {"TUTOR_COURSE_DIR": str(rag_course), "TUTOR_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_ingest_indexes_the_course_once(env, tmp_path):
+    first = tutor_command("ingest", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["added"] == [
+        "book/a/vectors.md",
+        "book/index.md",
+        "notebooks/vectors/vectors.ipynb",
+    ]
+    again = tutor_command("ingest", cwd=tmp_path, env=env)
+    assert json.loads(again.stdout)["chunks_written"] == 0 and "chunks in the store" in again.stderr
+
+
+def test_ingest_of_files_below_the_working_folder_and_refusal_of_others(env, tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "zorbia.md").write_text("# Zorbia\n\nIts capital is Plink.", encoding="utf-8")
+    ok = tutor_command("ingest", "notes", cwd=tmp_path, env=env)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["added"] == ["notes/zorbia.md"], ok.stderr
+    outside = tutor_command("ingest", "/etc", cwd=tmp_path, env=env)
+    assert outside.returncode == 2 and "outside the folder" in outside.stderr
+
+
+def test_ask_answers_through_the_configured_endpoint(env, tmp_path):
+    server = FakeLLMServer(HNSW_ANSWER, free_port()).start()
+    try:
+        result = tutor_command(
+            "ask",
+            HNSW_QUESTION,
+            cwd=tmp_path,
+            env={**env, "TUTOR_GENERATOR": "openai", "TUTOR_LLM_BASE_URL": server.base_url},
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(HNSW_ANSWER) and "[1] book/a/vectors.md › HNSW" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TUTOR_PORT", "eighty", "invalid setting TUTOR_PORT"),
+        ("TUTOR_STORE", "postgres", "invalid setting TUTOR_STORE"),
+        ("TUTOR_ADMIN_API_KEY", "short", "at least 16 characters"),
+    ],
+)
+def test_a_bad_setting_stops_the_command_naming_the_variable(env, tmp_path, variable, value, message):
+    result = tutor_command("ingest", cwd=tmp_path, env={**env, variable: value})
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_dotenv_file_in_the_working_folder_is_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TUTOR_PORT=9123\nTUTOR_VARIANT=B\n", encoding="utf-8")
+    settings = Settings()
+    assert (settings.port, settings.variant) == (9123, "B")
+
+
+def test_the_admin_key_must_be_long():
+    with pytest.raises(ValidationError, match="at least 16 characters"):
+        Settings(_env_file=None, admin_api_key="0123456789")
+
+
+def documented_settings() -> dict[str, str]:
+    return dict(re.findall(r"^# (TUTOR_[A-Z_]+)=(.*)$", ENV_EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+
+
+def test_env_example_documents_every_setting_with_its_default():
+    documented = documented_settings()
+    assert set(documented) == {f"TUTOR_{name.upper()}" for name in Settings.model_fields}
+    defaults = Settings(_env_file=None)
+    for variable, value in documented.items():
+        name = variable.removeprefix("TUTOR_").lower()
+        if value:
+            parsed = Settings(_env_file=None, **{name: value})
+            assert getattr(parsed, name) == getattr(defaults, name), f"{variable}: .env.example shows {value!r}"
+        else:
+            assert getattr(defaults, name) is None, f"{variable} has a default that .env.example does not show"

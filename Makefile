@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 BOOK_HTML := _build/html/index.html
 
-.PHONY: help install system-packages book book-instructor release check export-code sentiment-model serve serve-classifier classifier-image lint nbval pytest test clean
+.PHONY: help install system-packages book book-instructor release check export-code sentiment-model serve serve-classifier classifier-image tutor-images compose-up compose-down lint nbval pytest test clean
 
 help:
 	@echo "make book     install everything and build the HTML book into _build/html"
@@ -18,6 +18,8 @@ help:
 	@echo "make export-code  rewrite deploy/tutor/ from the capstone solution notebooks"
 	@echo "make serve-classifier  serve the sentiment classifier on 127.0.0.1:PORT (default 8001)"
 	@echo "make classifier-image  build the classifier's container image with podman"
+	@echo "make tutor-images  build the tutor's and its Prometheus's container images with podman"
+	@echo "make compose-up   the tutor, Prometheus and Grafana on 127.0.0.1 (make compose-down stops them)"
 
 $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +53,24 @@ system-packages:
 classifier-image: system-packages
 	deploy/containers/build-base-image.sh
 	deploy/containers/build-classifier-image.sh
+
+# The tutor's images (deploy/tutor/Dockerfile, deploy/tutor/monitoring/Containerfile), built with podman.
+tutor-images: system-packages
+	deploy/containers/build-base-image.sh
+	deploy/containers/build-tutor-image.sh
+	deploy/containers/build-prometheus-image.sh
+
+# The tutor's compose stack (deploy/tutor/compose.yaml): the tutor, Prometheus and Grafana on 127.0.0.1 only.
+# Grafana's image comes from Docker Hub; without an image registry: make compose-up COMPOSE_SERVICES="tutor prometheus"
+COMPOSE := CONTAINERS_CONF=$(CURDIR)/deploy/containers/containers.conf $(BIN)/podman-compose -f deploy/tutor/compose.yaml
+COMPOSE_SERVICES ?=
+
+compose-up: $(INSTALLED) tutor-images
+	$(COMPOSE) up -d $(COMPOSE_SERVICES)
+	@echo "tutor http://127.0.0.1:8000/docs  Prometheus http://127.0.0.1:9090  Grafana http://127.0.0.1:3000"
+
+compose-down: $(INSTALLED)
+	$(COMPOSE) down
 
 book: $(INSTALLED)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going

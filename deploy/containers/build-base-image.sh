@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the local base image localhost/pybase:bookworm (Debian bookworm + Python 3.11) without any image registry:
 # debootstrap a minimal root filesystem from the Debian mirror apt already uses, then `podman import` it.
-# The classifier's Dockerfile builds FROM it with --build-arg BASE_IMAGE=localhost/pybase:bookworm.
+# The service images (build-classifier-image.sh, build-tutor-image.sh, ...) build FROM it with
+# --build-arg BASE_IMAGE=localhost/pybase:bookworm.
 #
 # Usage: deploy/containers/build-base-image.sh          (does nothing when the image exists)
 #        FORCE=1 deploy/containers/build-base-image.sh  (rebuild it)
@@ -9,23 +10,19 @@
 #              DEBIAN_MIRROR (default: the mirror of that suite in /etc/apt/sources.list{,.d/}).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 image="${BASE_IMAGE:-localhost/pybase:bookworm}"
 suite="${DEBIAN_SUITE:-bookworm}"
 packages="python3,python3-venv,python3-pip,ca-certificates"
 
-die() {
-    echo "build-base-image: $*" >&2
-    exit 1
-}
-
-command -v podman >/dev/null || die "podman is not installed: run 'make system-packages' (as root) first."
+require_podman
 command -v debootstrap >/dev/null || die "debootstrap is not installed: run 'make system-packages' (as root) first."
 [ "$(id -u)" = 0 ] || die "debootstrap and podman import must run as root (sudo $0)."
 
 if [ -z "${FORCE:-}" ] && podman image exists "$image"; then
-    echo "build-base-image: $image exists (FORCE=1 rebuilds it)."
+    say "$image exists (FORCE=1 rebuilds it)."
     exit 0
 fi
 
@@ -71,14 +68,14 @@ mirror="${DEBIAN_MIRROR:-$(debian_mirror | head -n 1)}"
 rootfs="$(mktemp -d /var/tmp/pybase-rootfs.XXXXXX)"
 trap 'rm -rf "$rootfs"' EXIT
 
-echo "build-base-image: debootstrap $suite from $mirror (minbase + $packages)"
+say "debootstrap $suite from $mirror (minbase + $packages)"
 start=$SECONDS
 debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror"
 
 # What an image does not need: downloaded packages, package lists, logs.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/dev/*
 
-echo "build-base-image: importing $image"
+say "importing $image"
 tar --numeric-owner -C "$rootfs" -c . | podman import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
@@ -86,4 +83,4 @@ tar --numeric-owner -C "$rootfs" -c . | podman import \
     --message "debootstrap --variant=minbase --include=$packages $suite" \
     - "$image"
 
-echo "build-base-image: built $image in $((SECONDS - start)) s ($(podman image inspect --format '{{.Size}}' "$image") bytes)"
+say "built $image in $((SECONDS - start)) s ($(podman image inspect --format '{{.Size}}' "$image") bytes)"

@@ -195,7 +195,7 @@ def create_app(settings: Settings | None = None, chat: BaseChatModel | None = No
         dependencies=[Depends(require_admin)],
         summary="Index documents (admin): unchanged pages are skipped, changed ones replaced",
     )
-    async def ingest(body: IngestRequest, service: Service, metrics: AppMetrics) -> IngestReport:
+    async def ingest(body: IngestRequest, service: Service) -> IngestReport:
         try:
             pages = [Page(doc.source, doc.text) for doc in body.documents]
             pages += await run_in_threadpool(read_documents, body.paths, service.course_dir)
@@ -206,7 +206,6 @@ def create_app(settings: Settings | None = None, chat: BaseChatModel | None = No
             raise HTTPException(422, detail=str(error)) from error
         except NotReadyError as error:
             raise not_ready(error) from error
-        metrics.chunks.set(service.chunk_count())
         return report
 
     @app.get("/health", response_model=Status, summary="Liveness: the process answers")
@@ -214,17 +213,18 @@ def create_app(settings: Settings | None = None, chat: BaseChatModel | None = No
         return Status(status="ok")
 
     @app.get("/ready", response_model=Status, summary="Readiness: models loaded, store reachable", responses={503: {}})
-    async def ready(service: Service, metrics: AppMetrics):
+    async def ready(service: Service):
         problem = await run_in_threadpool(lambda: service.problem)
-        metrics.ready.set(0 if problem else 1)
         if problem:
             return JSONResponse(Status(status="not ready", detail=problem).model_dump(), status_code=503)
-        metrics.chunks.set(service.chunk_count())
         return Status(status="ready", detail=f"{service.chunk_count()} chunks indexed")
 
     @app.get("/metrics", summary="Prometheus metrics")
     async def metrics_text(service: Service, metrics: AppMetrics) -> Response:
-        metrics.ready.set(1 if service.loaded and not service.load_error else 0)
+        problem = await run_in_threadpool(lambda: service.problem)
+        metrics.ready.set(0 if problem else 1)
+        if problem is None:  # the store answers: count its chunks
+            metrics.chunks.set(await run_in_threadpool(service.chunk_count))
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

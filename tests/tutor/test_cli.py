@@ -12,21 +12,10 @@ from conftest import HNSW_ANSWER, HNSW_QUESTION, free_port
 from fake_llm import FakeLLMServer
 from pydantic import ValidationError
 
+from tutor.__main__ import main
 from tutor.settings import Settings
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "tutor" / ".env.example"
-
-
-def tutor_command(*args: str, cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("TUTOR_")}
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        cwd=cwd,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture
@@ -34,35 +23,55 @@ def env(rag_course, tmp_path) -> dict[str, str]:
     return {"TUTOR_COURSE_DIR": str(rag_course), "TUTOR_DATA_DIR": str(tmp_path / "data")}
 
 
-def test_ingest_indexes_the_course_once(env, tmp_path):
-    first = tutor_command("ingest", cwd=tmp_path, env=env)
-    assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout)["added"] == [
-        "book/a/vectors.md",
-        "book/index.md",
-        "notebooks/vectors/vectors.ipynb",
-    ]
-    again = tutor_command("ingest", cwd=tmp_path, env=env)
-    assert json.loads(again.stdout)["chunks_written"] == 0 and "chunks in the store" in again.stderr
+@pytest.fixture
+def run(env, tmp_path, monkeypatch, capsys):
+    """``run(*args, **variables)``: ``python -m tutor`` in this process, in ``tmp_path``; (status, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    for variable in [name for name in os.environ if name.startswith("TUTOR_")]:
+        monkeypatch.delenv(variable)
+
+    def run_main(*args: str, **variables: str) -> tuple[int, str, str]:
+        for variable, value in {**env, **variables}.items():
+            monkeypatch.setenv(variable, value)
+        try:
+            status = main(list(args))
+        except SystemExit as stop:
+            status = stop.code
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run_main
 
 
-def test_ingest_of_files_below_the_working_folder_and_refusal_of_others(env, tmp_path):
+def test_ingest_indexes_the_course_once(run):
+    status, out, err = run("ingest")
+    assert status == 0, err
+    assert json.loads(out)["added"] == ["book/a/vectors.md", "book/index.md", "notebooks/vectors/vectors.ipynb"]
+    status, out, err = run("ingest")
+    assert json.loads(out)["chunks_written"] == 0 and "chunks in the store" in err
+
+
+def test_ingest_of_files_below_the_working_folder_and_refusal_of_others(run, tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "zorbia.md").write_text("# Zorbia\n\nIts capital is Plink.", encoding="utf-8")
-    ok = tutor_command("ingest", "notes", cwd=tmp_path, env=env)
-    assert ok.returncode == 0 and json.loads(ok.stdout)["added"] == ["notes/zorbia.md"], ok.stderr
-    outside = tutor_command("ingest", "/etc", cwd=tmp_path, env=env)
-    assert outside.returncode == 2 and "outside the folder" in outside.stderr
+    status, out, err = run("ingest", "notes")
+    assert status == 0 and json.loads(out)["added"] == ["notes/zorbia.md"], err
+    status, out, err = run("ingest", "/etc")
+    assert status == 2 and "outside the folder" in err
 
 
-def test_ask_answers_through_the_configured_endpoint(env, tmp_path):
+def test_python_m_tutor_ask_answers_through_the_configured_endpoint(env, tmp_path):
     server = FakeLLMServer(HNSW_ANSWER, free_port()).start()
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("TUTOR_")}
+    variables = {**env, "TUTOR_GENERATOR": "openai", "TUTOR_LLM_BASE_URL": server.base_url}
     try:
-        result = tutor_command(
-            "ask",
-            HNSW_QUESTION,
+        result = subprocess.run(
+            [sys.executable, "-m", "tutor", "ask", HNSW_QUESTION],
             cwd=tmp_path,
-            env={**env, "TUTOR_GENERATOR": "openai", "TUTOR_LLM_BASE_URL": server.base_url},
+            env={**clean, **variables},
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     finally:
         server.stop()
@@ -78,9 +87,14 @@ def test_ask_answers_through_the_configured_endpoint(env, tmp_path):
         ("TUTOR_ADMIN_API_KEY", "short", "at least 16 characters"),
     ],
 )
-def test_a_bad_setting_stops_the_command_naming_the_variable(env, tmp_path, variable, value, message):
-    result = tutor_command("ingest", cwd=tmp_path, env={**env, variable: value})
-    assert result.returncode == 2 and message in result.stderr
+def test_a_bad_setting_stops_the_command_naming_the_variable(run, variable, value, message):
+    status, _, err = run("ingest", **{variable: value})
+    assert status == 2 and message in err
+
+
+def test_an_empty_question_is_a_usage_error(run):
+    status, _, err = run("ask", "   ")
+    assert status == 2 and "the question is empty" in err
 
 
 def test_a_dotenv_file_in_the_working_folder_is_read(tmp_path, monkeypatch):

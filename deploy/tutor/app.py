@@ -166,7 +166,8 @@ def create_app(settings: Settings | None = None, chat: BaseChatModel | None = No
         try:
             for item in service.stream(body.question, body.top_k):
                 if isinstance(item, str):
-                    yield sse_event("token", {"text": item})
+                    if item:  # a model may stream empty pieces: they carry nothing
+                        yield sse_event("token", {"text": item})
                 else:
                     yield sse_event("answer", record_answer(request, item, body.user_id).model_dump())
         except (NotReadyError, GeneratorError) as error:

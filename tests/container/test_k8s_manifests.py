@@ -167,7 +167,7 @@ def test_every_container_requests_at_most_its_limits(kind, name):
 
 def test_api_probes_ask_the_contract_paths_on_the_service_port():
     container = api_container()
-    expected = {"startupProbe": READY_PATH, "readinessProbe": READY_PATH, "livenessProbe": HEALTH_PATH}
+    expected = {"startupProbe": HEALTH_PATH, "readinessProbe": READY_PATH, "livenessProbe": HEALTH_PATH}
     for probe, path in expected.items():
         action = container[probe]["httpGet"]
         assert action["path"] == path, f"the API's {probe} asks {action['path']}, not {path}"

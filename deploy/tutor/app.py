@@ -218,7 +218,8 @@ def create_app(settings: Settings | None = None, chat: BaseChatModel | None = No
         problem = await run_in_threadpool(lambda: service.problem)
         if problem:
             return JSONResponse(Status(status="not ready", detail=problem).model_dump(), status_code=503)
-        return Status(status="ready", detail=f"{service.chunk_count()} chunks indexed")
+        detail = f"{service.chunk_count()} chunks indexed; loaded in {service.load_seconds:.1f} s"
+        return Status(status="ready", detail=detail)
 
     @app.get("/metrics", summary="Prometheus metrics")
     async def metrics_text(service: Service, metrics: AppMetrics) -> Response:

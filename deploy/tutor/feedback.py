@@ -65,10 +65,3 @@ class FeedbackLog:
             db.execute(
                 "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?)", (request_id, time.time(), rating, comment)
             )
-
-    def counts(self) -> dict[str, int]:
-        """Answers and ratings recorded so far: {"answers": n, "up": n, "down": n}."""
-        with closing(self.connect()) as db:
-            answers = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
-            ratings = dict(db.execute("SELECT rating, COUNT(*) FROM feedback GROUP BY rating").fetchall())
-        return {"answers": answers, "up": ratings.get("up", 0), "down": ratings.get("down", 0)}

@@ -91,10 +91,6 @@ class TutorService:
             return "the index is empty: run `python -m tutor ingest` or POST /ingest"
         return None
 
-    @property
-    def ready(self) -> bool:
-        return self.problem is None
-
     def check(self, problem: str | None) -> None:
         if problem:
             raise NotReadyError(problem)

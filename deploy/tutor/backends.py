@@ -14,7 +14,7 @@ from tutor.settings import Settings
 
 LLAMA_CPP_INSTALL = (
     'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AMX_TILE=OFF '
-    '-DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" pip install llama-cpp-python==0.3.36'
+    '-DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" pip install -r deploy/tutor/requirements-llamacpp.txt'
 )
 
 
@@ -78,13 +78,14 @@ def chat_model(settings: Settings) -> BaseChatModel:
 
 
 def llama_cpp_model(settings: Settings) -> BaseChatModel:
-    """SmolLM2's GGUF file run by llama.cpp (needs ``llama-cpp-python``, which is not installed by default)."""
+    """SmolLM2's GGUF file run by llama.cpp (an optional install: ``deploy/tutor/requirements-llamacpp.txt``)."""
     try:
         import llama_cpp  # noqa: F401
+        from langchain_community.chat_models import ChatLlamaCpp
     except ImportError as error:
-        raise BackendError(f"TUTOR_GENERATOR=llamacpp needs llama-cpp-python: {LLAMA_CPP_INSTALL}") from error
-    from langchain_community.chat_models import ChatLlamaCpp
-
+        raise BackendError(
+            f"TUTOR_GENERATOR=llamacpp needs its optional packages ({error}): {LLAMA_CPP_INSTALL}"
+        ) from error
     from rag.generate import gguf_path
 
     return ChatLlamaCpp(

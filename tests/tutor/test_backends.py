@@ -96,7 +96,7 @@ def test_indexing_into_a_chroma_server_twice_writes_nothing_the_second_time(chro
 
 def test_llama_cpp_without_its_package_names_the_install(monkeypatch, rag_course, tmp_path):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if llama-cpp-python were not installed
-    with pytest.raises(BackendError, match="pip install llama-cpp-python"):
+    with pytest.raises(BackendError, match="requirements-llamacpp.txt"):
         chat_model(settings_for(rag_course, tmp_path, generator="llamacpp"))
 
 

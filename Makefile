@@ -117,7 +117,7 @@ nbval: $(INSTALLED)
 	$(BIN)/pytest --nbval-lax --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= solutions _build/nbval
 
 pytest: $(INSTALLED) system-packages
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 test: lint pytest
 

@@ -210,7 +210,7 @@ def stack(tutor_image, prometheus_image, podman, free_port, request) -> dict:
 @pytest.fixture
 def tutor(stack):
     """An HTTP client of the stack's tutor (generous timeout: /ask generates on CPU)."""
-    with httpx.Client(base_url=stack["tutor_url"], timeout=120) as client:
+    with httpx.Client(base_url=stack["tutor_url"], timeout=300) as client:
         yield client
 
 
@@ -322,7 +322,9 @@ def test_search_requests_show_in_prometheus(stack, tutor):
 
 def test_every_dashboard_query_runs_on_the_live_prometheus(stack, tutor):
     prometheus = stack["prometheus"]
-    asked = tutor.post("/ask", json={"question": "What does the course teach about embeddings?", "top_k": 2})
+    # A question the course does not cover: the refusal gate answers without generating (seconds, not a minute on
+    # a busy CPU), and the answer still goes through both stages' histograms and the answer log.
+    asked = tutor.post("/ask", json={"question": "Who painted the Mona Lisa?", "top_k": 2})
     assert asked.status_code == 200, asked.text
     rated = tutor.post("/feedback", json={"request_id": asked.json()["request_id"], "rating": "up"})
     assert rated.status_code == 200, rated.text

@@ -1,6 +1,6 @@
 """The latency benchmark's arithmetic, and one short run against the tutor."""
 
-import httpx
+import httpx2  # Starlette's TestClient is an httpx2 client
 import pytest
 
 from tutor.benchmark import measure, percentiles
@@ -21,5 +21,5 @@ def test_a_short_run_reports_each_route(make_client):
 
 def test_an_error_stops_the_run(make_client):
     client = make_client(wait=False, store="server", chroma_port=1)  # never ready
-    with pytest.raises(httpx.HTTPStatusError, match="503"):
+    with pytest.raises(httpx2.HTTPStatusError, match="503"):
         measure(client, searches=2, asks=2)
